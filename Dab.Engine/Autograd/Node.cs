@@ -1,0 +1,52 @@
+namespace Dab.Autograd;
+
+/// <summary>
+/// Computes the gradients of a node's inputs from the gradient of its output.
+/// <paramref name="needs"/>[i] says whether input i wants a gradient; return null where it does not.
+/// </summary>
+public delegate Tensor?[] BackwardFn(Tensor gradOutput, bool[] needs);
+
+/// <summary>
+/// One entry of the tape: an op's inputs, its output and the closure that holds the saved tensors
+/// and computes the backward pass. Nodes are numbered in recording order; backward walks them in reverse.
+/// </summary>
+public sealed class Node
+{
+    private static long _counter;
+    private BackwardFn? _backward;
+    private readonly WeakReference<Tensor> _output;
+
+    internal Node(string name, Tensor output, Tensor[] inputs, BackwardFn backward)
+    {
+        Name = name;
+        Inputs = inputs;
+        _backward = backward;
+        _output = new WeakReference<Tensor>(output);
+        OutputShape = output.Shape;
+        Sequence = Interlocked.Increment(ref _counter);
+    }
+
+    public string Name { get; }
+    public long Sequence { get; }
+    public Tensor[] Inputs { get; private set; }
+    public int[] OutputShape { get; }
+    public bool IsReleased => _backward == null;
+
+    internal bool TryGetOutput(out Tensor output) => _output.TryGetTarget(out output!);
+
+    internal Tensor?[] Run(Tensor gradOutput, bool[] needs)
+    {
+        var fn = _backward ?? throw new InvalidOperationException(
+            $"the graph through '{Name}' was already freed by a backward pass; pass retainGraph: true to the first one to go through it twice");
+        return fn(gradOutput, needs);
+    }
+
+    /// <summary>Drops the saved tensors (the closure) and the links to the inputs.</summary>
+    internal void Release()
+    {
+        _backward = null;
+        Inputs = [];
+    }
+
+    public override string ToString() => $"{Name}#{Sequence}";
+}

@@ -1,0 +1,137 @@
+using System.Numerics;
+
+namespace Dab.Backends.Cpu;
+
+public sealed partial class CpuBackend
+{
+    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y)
+    {
+        if (x.DType == DType.Float32) Reduce<float>(op, x, outer, n, inner, y);
+        else if (x.DType == DType.Float64) Reduce<double>(op, x, outer, n, inner, y);
+        else throw new ArgumentException($"reductions need a floating-point tensor, got {x.DType.Name()}");
+    }
+
+    private static void Reduce<T>(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var xs = A<T>(x);
+        if (op is ReduceOp.ArgMax or ReduceOp.ArgMin)
+        {
+            var ys = A<long>(y);
+            bool max = op == ReduceOp.ArgMax;
+            Par.For(outer, (long)n * inner, (o0, o1) =>
+            {
+                for (int o = o0; o < o1; o++)
+                    for (int i = 0; i < inner; i++)
+                        ys[o * inner + i] = ArgBest(xs, o * n * inner + i, inner, n, max);
+            });
+            return;
+        }
+        var yv = A<T>(y);
+        Par.For(outer, (long)n * inner, (o0, o1) =>
+        {
+            for (int o = o0; o < o1; o++)
+            {
+                int baseX = o * n * inner;
+                if (inner == 1) yv[o] = ReduceRow(op, xs, baseX, n);
+                else ReduceColumns(op, xs, baseX, n, inner, yv, o * inner);
+            }
+        });
+    }
+
+    /// <summary>Index of the largest (smallest) element; ties go to the lowest index and NaN counts as the extreme.</summary>
+    private static long ArgBest<T>(T[] x, int start, int stride, int n, bool max) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int best = 0;
+        T bv = x[start];
+        if (T.IsNaN(bv)) return 0;
+        for (int j = 1; j < n; j++)
+        {
+            var v = x[start + j * stride];
+            if (T.IsNaN(v)) return j;
+            if (max ? v > bv : v < bv) { bv = v; best = j; }
+        }
+        return best;
+    }
+
+    private static T ReduceRow<T>(ReduceOp op, T[] x, int s, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (op)
+        {
+            case ReduceOp.Sum: return SumRow(x, s, n);
+            case ReduceOp.Mean: return n == 0 ? T.NaN : SumRow(x, s, n) / T.CreateChecked(n);
+            case ReduceOp.Max:
+            case ReduceOp.Min:
+            {
+                if (n == 0) throw new ArgumentException("max/min over an empty dimension");
+                T m = x[s];
+                for (int j = 1; j < n; j++)
+                {
+                    var v = x[s + j];
+                    if (T.IsNaN(v)) return v;
+                    if (op == ReduceOp.Max ? v > m : v < m) m = v;
+                }
+                return m;
+            }
+            case ReduceOp.LogSumExp:
+            {
+                if (n == 0) return T.NegativeInfinity;
+                T m = x[s];
+                for (int j = 1; j < n; j++) m = T.Max(m, x[s + j]);
+                if (T.IsInfinity(m)) return m;
+                T acc = T.Zero;
+                for (int j = 0; j < n; j++) acc += T.Exp(x[s + j] - m);
+                return m + T.Log(acc);
+            }
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
+        }
+    }
+
+    private static T SumRow<T>(T[] x, int s, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count, j = 0;
+        var acc = Vector<T>.Zero;
+        for (; j <= n - w; j += w) acc += new Vector<T>(x, s + j);
+        T sum = Vector.Sum(acc);
+        for (; j < n; j++) sum += x[s + j];
+        return sum;
+    }
+
+    private static void ReduceColumns<T>(ReduceOp op, T[] x, int s, int n, int inner, T[] y, int oy) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < inner; i++)
+        {
+            T acc;
+            switch (op)
+            {
+                case ReduceOp.Sum:
+                case ReduceOp.Mean:
+                    acc = T.Zero;
+                    for (int j = 0; j < n; j++) acc += x[s + j * inner + i];
+                    if (op == ReduceOp.Mean) acc = n == 0 ? T.NaN : acc / T.CreateChecked(n);
+                    break;
+                case ReduceOp.Max:
+                case ReduceOp.Min:
+                    if (n == 0) throw new ArgumentException("max/min over an empty dimension");
+                    acc = x[s + i];
+                    for (int j = 1; j < n && !T.IsNaN(acc); j++)
+                    {
+                        var v = x[s + j * inner + i];
+                        if (T.IsNaN(v) || (op == ReduceOp.Max ? v > acc : v < acc)) acc = v;
+                    }
+                    break;
+                default:
+                {
+                    if (n == 0) { acc = T.NegativeInfinity; break; }
+                    T m = x[s + i];
+                    for (int j = 1; j < n; j++) m = T.Max(m, x[s + j * inner + i]);
+                    if (T.IsInfinity(m)) { acc = m; break; }
+                    T e = T.Zero;
+                    for (int j = 0; j < n; j++) e += T.Exp(x[s + j * inner + i] - m);
+                    acc = m + T.Log(e);
+                    break;
+                }
+            }
+            y[oy + i] = acc;
+        }
+    }
+}

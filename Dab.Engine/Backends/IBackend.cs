@@ -1,0 +1,73 @@
+namespace Dab.Backends;
+
+public enum UnaryOp { Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Elu, Softplus, Sign, Square, Reciprocal }
+
+public enum BinaryOp { Add, Sub, Mul, Div, Pow, Max, Min, Ge, Gt, Le, Lt, Eq }
+
+public enum ScalarOp { Add, Mul, Pow, RSub, RDiv, Max, Min, Ge, Gt, Le, Lt, Eq }
+
+public enum ReduceOp { Sum, Mean, Max, Min, ArgMax, ArgMin, LogSumExp }
+
+/// <summary>
+/// The kernels a device must provide. Every kernel writes into a preallocated, contiguous output;
+/// shapes and dtypes are validated by the ops before they get here. Dim-wise kernels see their
+/// tensor as (outer, n, inner) with the reduced/normalised dimension in the middle.
+/// </summary>
+public interface IBackend
+{
+    DeviceKind Kind { get; }
+    string Name { get; }
+
+    Storage Allocate(DType dtype, int length, Device device, bool clear);
+    void CopyFromHost<T>(Tensor dst, ReadOnlySpan<T> src) where T : unmanaged;
+    void CopyToHost<T>(Tensor src, Span<T> dst) where T : unmanaged;
+    void Copy(Tensor src, Tensor dst);
+    void Cast(Tensor src, Tensor dst);
+    void Fill(Tensor dst, double value);
+
+    /// <summary>y = op(x); <paramref name="alpha"/> is ELU's alpha.</summary>
+    void Unary(UnaryOp op, Tensor x, Tensor y, double alpha);
+    /// <summary>dx = g * op'(x) using whichever of x (input) and y (output) the op needs.</summary>
+    void UnaryBackward(UnaryOp op, Tensor g, Tensor x, Tensor y, Tensor dx, double alpha);
+    /// <summary>y = a op b with numpy broadcasting; y may alias a when shapes are equal.</summary>
+    void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
+    void Scalar(ScalarOp op, Tensor x, double s, Tensor y);
+    void Clamp(Tensor x, double lo, double hi, Tensor y);
+    /// <summary>dx = g where lo &lt;= x &lt;= hi else 0.</summary>
+    void ClampBackward(Tensor g, Tensor x, double lo, double hi, Tensor dx);
+    /// <summary>y += alpha * x (same shape).</summary>
+    void Axpy(double alpha, Tensor x, Tensor y);
+
+    void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y);
+
+    /// <summary>
+    /// C[b] = op(A[b]) op(B[b]) (+ C[b] when accumulate). A is (m,k) or (k,m) when transA, B is (k,n) or (n,k) when transB.
+    /// A batch stride of 0 broadcasts that operand over the batch.
+    /// </summary>
+    void MatMul(Tensor a, bool transA, long strideA, Tensor b, bool transB, long strideB, Tensor c,
+        int batch, int m, int n, int k, bool accumulate);
+
+    void Softmax(Tensor x, int outer, int n, int inner, Tensor y, bool log);
+    void SoftmaxBackward(Tensor g, Tensor y, int outer, int n, int inner, Tensor dx, bool log);
+    /// <summary>Per-position loss -log softmax(x)[target] over the class dim n; stores log-softmax into <paramref name="logProbs"/>.</summary>
+    void CrossEntropy(Tensor logits, Tensor target, int outer, int n, int inner, Tensor loss, Tensor logProbs);
+    /// <summary>dx = g[pos] * (softmax - onehot(target)).</summary>
+    void CrossEntropyBackward(Tensor g, Tensor logProbs, Tensor target, int outer, int n, int inner, Tensor dx);
+
+    void Permute(Tensor x, int[] perm, Tensor y);
+    /// <summary>Copies blocks: for o in outer: dst[o*dstRow + dstOff .. +len] = src[o*srcRow + srcOff .. +len].</summary>
+    void CopyBlocks(Tensor src, int srcRow, int srcOff, Tensor dst, int dstRow, int dstOff, int outer, int len);
+    /// <summary>y[o,j,i] = x[o, index[o,j,i], i] (torch.gather along the middle dim); index is int64.</summary>
+    void Gather(Tensor x, int outer, int n, int inner, Tensor index, int m, Tensor y);
+    void ScatterAdd(Tensor g, int outer, int n, int inner, Tensor index, int m, Tensor dx);
+    /// <summary>y[o,j,i] = x[o, index[j], i]; index is int64 of length m.</summary>
+    void IndexSelect(Tensor x, int outer, int n, int inner, Tensor index, Tensor y);
+    void IndexAdd(Tensor g, int outer, int n, int inner, Tensor index, Tensor dx);
+
+    /// <summary>Fused Adam(W) update of one parameter.</summary>
+    void AdamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+        double eps, double weightDecay, long step, bool decoupled);
+
+    /// <summary>Fills with Philox 4x32-10 numbers: kind 0 uniform [0,1), 1 standard normal.</summary>
+    void Random(Tensor dst, int kind, ulong seed, ulong offset);
+}

@@ -1,0 +1,87 @@
+using static Dab.Autograd.Autograd;
+
+namespace Dab;
+
+public enum Reduction { Mean, Sum, None }
+
+public sealed partial class Tensor
+{
+    public Tensor Softmax(int dim) => SoftmaxT(dim, log: false);
+    public Tensor LogSoftmax(int dim) => SoftmaxT(dim, log: true);
+
+    private Tensor SoftmaxT(int dim, bool log)
+    {
+        string name = log ? "log_softmax" : "softmax";
+        Checks.Floating(this, name);
+        int d = ShapeUtil.NormalizeDim(dim, Rank, name);
+        var (outer, n, inner) = ShapeUtil.Split(Shape, d);
+        var y = EmptyLike();
+        Backend.Softmax(this, outer, n, inner, y, log);
+        Record(log ? "LogSoftmax" : "Softmax", y, [this], (g, _) =>
+        {
+            var dx = g.EmptyLike();
+            g.Backend.SoftmaxBackward(g, y, outer, n, inner, dx, log);
+            return [dx];
+        });
+        return y;
+    }
+
+    /// <summary>
+    /// Cross-entropy like PyTorch's: logits (B, C, d1, ...) with the classes in dim 1, integer targets
+    /// (B, d1, ...). Fused: log-softmax and the negative log-likelihood in one pass, and a backward of
+    /// softmax minus one-hot.
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        const string op = "cross_entropy";
+        Checks.Floating(logits, op);
+        Checks.SameDevice(logits, target, op);
+        if (target.DType is not (DType.Int64 or DType.Int32))
+            throw new ArgumentException($"{op}: target must hold integer class indices (int64 or int32), got {target.DType.Name()}");
+        if (logits.Rank < 2)
+            throw new ArgumentException($"{op}: logits must be (batch, classes, ...), got shape {ShapeUtil.Format(logits.Shape)}");
+        var expected = logits.Shape.Where((_, i) => i != 1).ToArray();
+        if (!ShapeUtil.SameShape(expected, target.Shape))
+            throw new ArgumentException($"{op}: target shape {ShapeUtil.Format(target.Shape)} does not match logits {ShapeUtil.Format(logits.Shape)} (expected {ShapeUtil.Format(expected)})");
+        using var t64 = target.DType == DType.Int64 ? target.Detach() : target.To(DType.Int64);
+        var (outer, n, inner) = ShapeUtil.Split(logits.Shape, 1);
+        var loss = logits.EmptyLike(expected);
+        var logProbs = logits.EmptyLike();
+        logits.Backend.CrossEntropy(logits, t64, outer, n, inner, loss, logProbs);
+        var tKeep = t64.Detach();
+        Record("CrossEntropy", loss, [logits], (g, _) =>
+        {
+            var dx = g.EmptyLike(logits.Shape);
+            g.Backend.CrossEntropyBackward(g, logProbs, tKeep, outer, n, inner, dx);
+            return [dx];
+        });
+        return Reduce(loss, reduction);
+    }
+
+    /// <summary>Mean (or sum) of squared differences.</summary>
+    public static Tensor Mse(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        Checks.SameShape(input, target, "mse");
+        using var diff = input.Sub(target);
+        return Reduce(diff.Square(), reduction);
+    }
+
+    /// <summary>Binary cross-entropy on logits: softplus(x) - x*y, stable for any x.</summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        Checks.SameShape(logits, target, "binary_cross_entropy_with_logits");
+        using var sp = logits.Softplus();
+        using var xy = logits.Mul(target);
+        return Reduce(sp.Sub(xy), reduction);
+    }
+
+    private static Tensor Reduce(Tensor perElement, Reduction reduction)
+    {
+        switch (reduction)
+        {
+            case Reduction.None: return perElement;
+            case Reduction.Sum: using (perElement) return perElement.Sum();
+            default: using (perElement) return perElement.Mean();
+        }
+    }
+}

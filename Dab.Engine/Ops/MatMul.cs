@@ -1,0 +1,92 @@
+using static Dab.Autograd.Autograd;
+
+namespace Dab;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Matrix product of the last two dims: (m,k)@(k,n). Transposes are flags, never copies.
+    /// Batched when either side has more than two dims; a 2-D side is shared by every batch entry.
+    /// </summary>
+    public Tensor MatMul(Tensor other, bool transA = false, bool transB = false)
+    {
+        const string op = "matmul";
+        Checks.Floating(this, op);
+        Checks.Compatible(this, other, op);
+        Checks.Rank(this, 2, op, "left operand");
+        Checks.Rank(other, 2, op, "right operand");
+        // A batch of left operands against one right matrix is one big 2-D product.
+        if (Rank > 2 && other.Rank == 2 && !transA)
+        {
+            using var a2 = Reshape(-1, Shape[^1]);
+            using var y2 = a2.MatMul(other, false, transB);
+            return y2.Reshape([.. Shape[..^1], y2.Shape[1]]);
+        }
+        int m = transA ? Shape[^1] : Shape[^2], ka = transA ? Shape[^2] : Shape[^1];
+        int kb = transB ? other.Shape[^1] : other.Shape[^2], n = transB ? other.Shape[^2] : other.Shape[^1];
+        if (ka != kb)
+            throw new ArgumentException($"{op}: inner dimensions differ, {ShapeUtil.Format(Shape)}{(transA ? "^T" : "")} @ {ShapeUtil.Format(other.Shape)}{(transB ? "^T" : "")} ({ka} vs {kb})");
+        var batchA = Shape[..^2]; var batchB = other.Shape[..^2];
+        if (batchA.Length > 0 && batchB.Length > 0 && !ShapeUtil.SameShape(batchA, batchB))
+            throw new ArgumentException($"{op}: batch dims differ, {ShapeUtil.Format(Shape)} @ {ShapeUtil.Format(other.Shape)}");
+        var batchShape = batchA.Length > 0 ? batchA : batchB;
+        int batch = (int)ShapeUtil.Numel(batchShape);
+        var y = EmptyLike([.. batchShape, m, n]);
+        long strideA = batchA.Length > 0 ? (long)m * ka : 0, strideB = batchB.Length > 0 ? (long)ka * n : 0;
+        Backend.MatMul(this, transA, strideA, other, transB, strideB, y, batch, m, n, ka, accumulate: false);
+        var a = this; var b = other;
+        Record("MatMul", y, [a, b], (g, needs) =>
+        {
+            Tensor? da = null, db = null;
+            if (needs[0])
+            {
+                var ga = transA ? b.MatMul(g, transB, true) : g.MatMul(b, false, !transB);
+                da = ga.Rank > a.Rank ? ga.Sum(Enumerable.Range(0, ga.Rank - a.Rank).ToArray()) : ga;
+            }
+            if (needs[1])
+            {
+                var gb = transB ? g.MatMul(a, true, transA) : a.MatMul(g, !transA, false);
+                db = gb.Rank > b.Rank ? gb.Sum(Enumerable.Range(0, gb.Rank - b.Rank).ToArray()) : gb;
+            }
+            return [da, db];
+        });
+        return y;
+    }
+
+    /// <summary>x W^T + b with x (..., in), W (out, in), b (out): one GEMM with the bias added in place.</summary>
+    public Tensor Linear(Tensor weight, Tensor? bias = null)
+    {
+        const string op = "linear";
+        Checks.Floating(this, op);
+        Checks.Compatible(this, weight, op);
+        Checks.Rank(this, 1, op);
+        if (weight.Rank != 2 || weight.Shape[1] != Shape[^1])
+            throw new ArgumentException($"{op}: weight {ShapeUtil.Format(weight.Shape)} does not fit input {ShapeUtil.Format(Shape)} (expected [out, {Shape[^1]}])");
+        int outF = weight.Shape[0], inF = Shape[^1], rows = Numel / Math.Max(1, inF);
+        if (bias != null)
+        {
+            Checks.Compatible(this, bias, op);
+            if (bias.Rank != 1 || bias.Shape[0] != outF)
+                throw new ArgumentException($"{op}: bias {ShapeUtil.Format(bias.Shape)} does not match weight {ShapeUtil.Format(weight.Shape)} (expected [{outF}])");
+        }
+        var y = EmptyLike([.. Shape[..^1], outF]);
+        Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
+        if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
+        var x = this;
+        Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
+        Record("Linear", y, inputs, (g, needs) =>
+        {
+            var r = new Tensor?[inputs.Length];
+            using var g2 = g.Reshape(rows, outF);
+            if (needs[0]) r[0] = g2.MatMul(weight).Reshape(x.Shape);
+            if (needs[1])
+            {
+                using var x2 = x.Reshape(rows, inF);
+                r[1] = g2.MatMul(x2, transA: true);
+            }
+            if (bias != null && needs[2]) r[2] = g2.Sum(0);
+            return r;
+        });
+        return y;
+    }
+}
