@@ -22,9 +22,9 @@ public static class SortCommand
     public const string Help = """
         usage: dab sort [options]
           --length T       sequence length (default 5)
-          --steps N        training steps, a fresh batch each (default 6000)
-          --batch B        batch size (default 256)
-          --lr X           Adam learning rate (default 0.001)
+          --steps N        training steps, a fresh batch each (default 30000)
+          --batch B        batch size (default 512)
+          --lr X           Adam learning rate (default 0.002)
           --schedule S     cosine (decay to zero over the run) | constant (the paper's) (default cosine)
           --gamma G        weight of the bridge (DAB) loss (default 10)
           --latent N       width of the hard layer (default 256)
@@ -49,9 +49,9 @@ public static class SortCommand
         var config = new SortConfig
         {
             Length = a.Int("length", 5, 2, 64),
-            Steps = a.Int("steps", 6000, 1),
-            Batch = a.Int("batch", 256, 1, 1 << 20),
-            LearningRate = a.Double("lr", 1e-3, 0, 10, exclusiveMin: true),
+            Steps = a.Int("steps", 30000, 1),
+            Batch = a.Int("batch", 512, 1, 1 << 20),
+            LearningRate = a.Double("lr", 2e-3, 0, 10, exclusiveMin: true),
             Gamma = a.Double("gamma", 10, 0),
             Latent = a.Int("latent", 256, 1, 1 << 16),
             Model = model,

@@ -1,38 +1,64 @@
+using System.Diagnostics.CodeAnalysis;
 using Dab.Backends.Cpu;
 
 namespace Dab.Backends;
 
-/// <summary>Maps device kinds to backends. The engine only knows the CPU; other assemblies register theirs.</summary>
+/// <summary>
+/// Maps devices to backends. The engine itself only knows the CPU; Dab.Kernels registers the
+/// <c>emu</c> and <c>cuda</c> backends (it is found and asked to register on first use of such a device).
+/// </summary>
 public static class BackendRegistry
 {
-    private static readonly Dictionary<DeviceKind, IBackend> Backends = new() { [DeviceKind.Cpu] = CpuBackend.Instance };
-    private static readonly Dictionary<DeviceKind, Func<Device, string?>> Availability = new();
+    private static readonly object Gate = new();
+    private static readonly Dictionary<DeviceKind, (Func<Device, IBackend> Create, Func<Device, string?> WhyUnavailable)> Kinds = new();
+    private static readonly Dictionary<Device, IBackend> Created = new() { [Device.Cpu] = CpuBackend.Instance };
+    private static bool _probedKernels;
 
-    public static void Register(IBackend backend, Func<Device, string?> whyUnavailable)
+    /// <summary>Registers a backend kind: a factory called once per device, and a check that says why a device cannot be used (null when it can).</summary>
+    public static void Register(DeviceKind kind, Func<Device, IBackend> create, Func<Device, string?> whyUnavailable)
     {
-        lock (Backends)
-        {
-            Backends[backend.Kind] = backend;
-            Availability[backend.Kind] = whyUnavailable;
-        }
+        lock (Gate) Kinds[kind] = (create, whyUnavailable);
     }
 
     /// <summary>Null when the device can be used, otherwise the reason it cannot.</summary>
     public static string? WhyUnavailable(Device device)
     {
-        lock (Backends)
+        if (device.Kind == DeviceKind.Cpu) return device.Index == 0 ? null : $"device cpu:{device.Index} does not exist";
+        (Func<Device, IBackend>, Func<Device, string?> Why) entry;
+        lock (Gate)
         {
-            if (!Backends.ContainsKey(device.Kind))
-                return device.Kind == DeviceKind.Cpu ? null : $"device {device} is not available: no {device.Kind.ToString().ToLowerInvariant()} backend is loaded";
-            return Availability.TryGetValue(device.Kind, out var f) ? f(device) : null;
+            if (!Kinds.ContainsKey(device.Kind)) ProbeKernelsAssembly();
+            if (!Kinds.TryGetValue(device.Kind, out entry))
+                return $"device {device} is not available: the GPU backend (Dab.Kernels) is not loaded";
         }
+        return entry.Why(device);
     }
 
     public static IBackend Get(Device device)
     {
+        lock (Gate)
+            if (Created.TryGetValue(device, out var b)) return b;
         var why = WhyUnavailable(device);
         if (why != null) throw new DeviceUnavailableException(why);
-        lock (Backends) return Backends[device.Kind];
+        lock (Gate)
+        {
+            if (!Created.TryGetValue(device, out var b)) Created[device] = b = Kinds[device.Kind].Create(device);
+            return b;
+        }
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Programs that are trimmed reference Dab.Kernels and register it themselves.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "As above.")]
+    private static void ProbeKernelsAssembly()
+    {
+        if (_probedKernels) return;
+        _probedKernels = true;
+        try
+        {
+            var type = Type.GetType("Dab.Kernels.Gpu.KernelBackends, Dab.Kernels", throwOnError: false);
+            type?.GetMethod("Register")?.Invoke(null, null); // re-enters Gate on this thread, which Monitor allows
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or System.Reflection.TargetInvocationException) { }
     }
 }
 

@@ -6,9 +6,9 @@ namespace Dab.Models.Sort;
 public sealed record SortConfig
 {
     public int Length { get; init; } = 5;
-    public int Steps { get; init; } = 6000;
-    public int Batch { get; init; } = 256;
-    public double LearningRate { get; init; } = 1e-3;
+    public int Steps { get; init; } = 30000;
+    public int Batch { get; init; } = 512;
+    public double LearningRate { get; init; } = 2e-3;
     public double Gamma { get; init; } = 10;
     public int Latent { get; init; } = 256;
     public SortModelKind Model { get; init; } = SortModelKind.Dense;

@@ -1,0 +1,34 @@
+namespace Dab.Kernels.Gpu;
+
+public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
+{
+    public override string ToString() => $"({X},{Y},{Z})";
+}
+
+/// <summary>
+/// What the GPU backend needs from a device: memory, copies and kernel launches by name. Implemented
+/// by the CUDA driver (a real GPU) and by the emulated device (kernels.cu run on the CPU), so the
+/// backend and its kernels are the same code on both.
+/// </summary>
+public interface IGpuRuntime : IDisposable
+{
+    Device Device { get; }
+    /// <summary>Where the kernels come from: "prebuilt fatbin ...", "NVRTC ...", "emulation ...".</summary>
+    string KernelSource { get; }
+
+    ulong Alloc(long bytes);
+    void Free(ulong ptr);
+    unsafe void CopyHtoD(ulong dst, void* src, long bytes);
+    unsafe void CopyDtoH(void* dst, ulong src, long bytes);
+    void CopyDtoD(ulong dst, ulong src, long bytes);
+    void Memset(ulong dst, byte value, long bytes);
+
+    /// <summary>Launches a kernel; args[i] points at its i-th argument. <paramref name="context"/> names what was being done, for errors.</summary>
+    unsafe void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context);
+
+    /// <summary>Waits for all work queued on the device.</summary>
+    void Synchronize();
+}
+
+/// <summary>A failure reported by the device (a launch, an allocation, a copy), with what was being done.</summary>
+public sealed class GpuException(string message) : Exception(message);

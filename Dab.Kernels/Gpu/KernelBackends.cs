@@ -1,0 +1,42 @@
+using Dab.Backends;
+
+namespace Dab.Kernels.Gpu;
+
+/// <summary>Registers the GPU backends with the engine: <c>emu</c> always (when libdabemu.so is built), <c>cuda</c> when a GPU is present.</summary>
+public static class KernelBackends
+{
+    private static readonly object Gate = new();
+    private static GpuBackend? _emu;
+    private static bool _registered;
+
+    public static void Register()
+    {
+        lock (Gate)
+        {
+            if (_registered) return;
+            _registered = true;
+            BackendRegistry.Register(DeviceKind.Emu, _ => Emu, EmuUnavailable);
+        }
+    }
+
+    /// <summary>The emulated device's backend (created on first use).</summary>
+    public static GpuBackend Emu
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (_emu != null) return _emu;
+                var rt = EmuRuntime.TryGet(out var why) ?? throw new DeviceUnavailableException(why!);
+                return _emu = new GpuBackend(rt);
+            }
+        }
+    }
+
+    private static string? EmuUnavailable(Device d)
+    {
+        if (d.Index != 0) return $"device {d} does not exist (there is one emulated device, 'emu')";
+        EmuRuntime.TryGet(out var why);
+        return why;
+    }
+}
