@@ -117,7 +117,7 @@ public static class Autograd
     private static void Deliver(Tensor target, Tensor g, HashSet<Tensor>? requested, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, Tensor> results)
     {
         if (requested != null && requested.Contains(target)) Accumulate(results, target, g);
-        else if (target.GradFn != null) Accumulate(grads, target, g);
+        if (target.GradFn != null) Accumulate(grads, target, g);
         else if (requested == null && target.RequiresGrad)
         {
             if (target.Grad == null) target.Grad = g.CloneOwned();
@@ -141,6 +141,13 @@ public static class Autograd
         return input.GradFn != null ? needed.Contains(input.GradFn) : input.RequiresGrad;
     }
 
+    /// <summary>
+    /// Whether to walk into the node that produced <paramref name="t"/>. Requested intermediates are walked
+    /// through (something below them may be requested too), unless their graph was already freed.
+    /// </summary>
+    private static bool Follow(Tensor t, HashSet<Tensor>? requested) =>
+        t.GradFn != null && !(t.GradFn.IsReleased && requested != null && requested.Contains(t));
+
     /// <summary>The nodes reachable from the outputs that lead to something wanting a gradient, newest first.</summary>
     private static List<Node> Collect(Tensor[] outputs, HashSet<Tensor>? requested, out HashSet<Node> needed)
     {
@@ -148,15 +155,16 @@ public static class Autograd
         var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<Node>();
         foreach (var o in outputs)
-            if (o.GradFn != null && (requested == null || !requested.Contains(o)) && seen.Add(o.GradFn)) stack.Push(o.GradFn);
+            if (Follow(o, requested) && seen.Add(o.GradFn!)) stack.Push(o.GradFn!);
         while (stack.Count > 0)
         {
             var n = stack.Pop();
             if (n.IsReleased) n.Run(null!, []); // throws the "already freed" error
             all.Add(n);
+            if (n.Blocked) continue; // nothing flows through it, so what lies behind it is never needed
             foreach (var inp in n.Inputs)
-                if (inp.GradFn != null && (requested == null || !requested.Contains(inp)) && seen.Add(inp.GradFn))
-                    stack.Push(inp.GradFn);
+                if (Follow(inp, requested) && seen.Add(inp.GradFn!))
+                    stack.Push(inp.GradFn!);
         }
         all.Sort((a, b) => b.Sequence.CompareTo(a.Sequence));
         // A node is needed when one of its inputs wants a gradient; inputs are older than the node,

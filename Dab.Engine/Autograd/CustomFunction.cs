@@ -15,6 +15,7 @@ public abstract class CustomFunction
         var ctx = new FunctionContext(inputs);
         Tensor output;
         using (Autograd.NoGrad()) output = Forward(ctx, inputs);
+        if (Array.IndexOf(inputs, output) >= 0) output = output.Detach(); // a new tensor, so the input stays a leaf
         if (output.GradFn != null || !output.IsLeaf)
             throw new InvalidOperationException($"{GetType().Name}.Forward returned a recorded tensor");
         Autograd.Record(GetType().Name, output, inputs, (g, needs) =>

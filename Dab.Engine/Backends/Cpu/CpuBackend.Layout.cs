@@ -17,6 +17,7 @@ public sealed partial class CpuBackend
     private static void Permute<T>(T[] x, int[] shape, int[] perm, T[] y) where T : unmanaged
     {
         int r = shape.Length;
+        if (r == 0) { y[0] = x[0]; return; } // a 0-d tensor has nothing to permute
         var xStride = new int[r];
         for (int i = r - 1, s = 1; i >= 0; i--) { xStride[i] = s; s *= shape[i]; }
         var outShape = new int[r]; var srcStride = new int[r];

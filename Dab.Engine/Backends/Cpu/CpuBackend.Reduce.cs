@@ -86,7 +86,17 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>Blocks of 1024 are summed in SIMD lanes and the block sums in double, so float32 sums of any length stay accurate.</summary>
     private static T SumRow<T>(T[] x, int s, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int Block = 1024;
+        if (n <= Block) return SumBlock(x, s, n);
+        double total = 0;
+        for (int b = 0; b < n; b += Block) total += double.CreateChecked(SumBlock(x, s + b, Math.Min(Block, n - b)));
+        return T.CreateChecked(total);
+    }
+
+    private static T SumBlock<T>(T[] x, int s, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count, j = 0;
         var acc = Vector<T>.Zero;
@@ -105,8 +115,11 @@ public sealed partial class CpuBackend
             {
                 case ReduceOp.Sum:
                 case ReduceOp.Mean:
-                    acc = T.Zero;
-                    for (int j = 0; j < n; j++) acc += x[s + j * inner + i];
+                {
+                    double sum = 0; // double accumulator: a long float32 column would drift by ~n ulp
+                    for (int j = 0; j < n; j++) sum += double.CreateChecked(x[s + j * inner + i]);
+                    acc = T.CreateChecked(sum);
+                }
                     if (op == ReduceOp.Mean) acc = n == 0 ? T.NaN : acc / T.CreateChecked(n);
                     break;
                 case ReduceOp.Max:

@@ -67,12 +67,22 @@ internal static class Ops<T> where T : unmanaged, IFloatingPointIeee754<T>
     public struct Tanh : IUnary<T>
     {
         private static readonly Vector<T> Limit = new(T.CreateChecked(20));
+        // Near 0, 1 - 2/(e^2|x| + 1) cancels (tanh(1e-6f) was off by 5%): there the odd Taylor series
+        // through x^17 is used, below 0.55 for float (error < 1e-8) and 0.125 for double (< 1e-18).
+        private static readonly Vector<T> Small = new(T.CreateChecked(typeof(T) == typeof(float) ? 0.55 : 0.125));
+        private static readonly Vector<T> C3 = new(T.CreateChecked(-1.0 / 3)), C5 = new(T.CreateChecked(2.0 / 15)),
+            C7 = new(T.CreateChecked(-17.0 / 315)), C9 = new(T.CreateChecked(62.0 / 2835)), C11 = new(T.CreateChecked(-1382.0 / 155925)),
+            C13 = new(T.CreateChecked(21844.0 / 6081075)), C15 = new(T.CreateChecked(-929569.0 / 638512875)),
+            C17 = new(T.CreateChecked(6404582.0 / 10854718875));
         public T Apply(T x) => T.Tanh(x);
         public Vector<T> Apply(Vector<T> x)
         {
             var a = Vector.Min(Vector.Abs(x), Limit);
             var t = One - Two / (V.Exp(a + a) + One);
             var r = V.Select(Vector.LessThan(x, Vector<T>.Zero), -t, t);
+            var x2 = x * x;
+            var p = ((((((((C17 * x2 + C15) * x2 + C13) * x2 + C11) * x2 + C9) * x2 + C7) * x2 + C5) * x2 + C3) * x2) * x + x;
+            r = V.Select(Vector.LessThan(a, Small), p, r);
             return V.Select(Vector.Equals(x, x), r, x); // NaN passes through
         }
     }
