@@ -212,7 +212,7 @@ public sealed partial class Tensor : IDisposable
         return new Tensor(Storage, shape);
     }
 
-    private Tensor Alias()
+    internal Tensor Alias()
     {
         var y = ShareAs(Shape);
         Autograd.Autograd.Record("Alias", y, [this], (g, _) => [g]);

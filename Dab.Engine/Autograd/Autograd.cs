@@ -33,6 +33,19 @@ public static class Autograd
         output.GradFn = new Node(name, output, inputs, backward);
     }
 
+    /// <summary>
+    /// A view of <paramref name="input"/> that is part of the graph (gradients can be taken with respect
+    /// to it) but passes nothing back to <paramref name="input"/>: backward passes stop here, so the ops
+    /// just behind it do not even compute the gradient of their input.
+    /// </summary>
+    public static Tensor StopGradient(Tensor input)
+    {
+        var y = input.Detach();
+        if (IsEnabled && input.RequiresGrad)
+            y.GradFn = new Node("StopGradient", y, [input], (_, n) => new Tensor?[n.Length], blocked: true);
+        return y;
+    }
+
     /// <summary>Accumulates d(outputs)/d(leaves) into the leaves' <see cref="Tensor.Grad"/>.</summary>
     public static void Backward(Tensor output, Tensor? gradOutput = null, bool retainGraph = false)
         => Run([output], gradOutput == null ? null : [gradOutput], null, retainGraph);
@@ -152,6 +165,7 @@ public static class Autograd
         for (int i = all.Count - 1; i >= 0; i--)
         {
             var n = all[i];
+            if (n.Blocked) continue;
             foreach (var inp in n.Inputs)
             {
                 bool wants = requested != null

@@ -16,8 +16,9 @@ public sealed class Node
     private BackwardFn? _backward;
     private readonly WeakReference<Tensor> _output;
 
-    internal Node(string name, Tensor output, Tensor[] inputs, BackwardFn backward)
+    internal Node(string name, Tensor output, Tensor[] inputs, BackwardFn backward, bool blocked = false)
     {
+        Blocked = blocked;
         Name = name;
         Inputs = inputs;
         _backward = backward;
@@ -31,6 +32,9 @@ public sealed class Node
     public Tensor[] Inputs { get; private set; }
     public int[] OutputShape { get; }
     public bool IsReleased => _backward == null;
+
+    /// <summary>A blocked node never passes gradients on to its inputs (used by the DAB bridge input).</summary>
+    public bool Blocked { get; init; }
 
     internal bool TryGetOutput(out Tensor output) => _output.TryGetTarget(out output!);
 

@@ -62,7 +62,7 @@ public sealed partial class Tensor
     public static Tensor Mse(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         Checks.SameShape(input, target, "mse");
-        using var diff = input.Sub(target);
+        var diff = input.Sub(target);
         return Reduce(diff.Square(), reduction);
     }
 
@@ -70,8 +70,8 @@ public sealed partial class Tensor
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
     {
         Checks.SameShape(logits, target, "binary_cross_entropy_with_logits");
-        using var sp = logits.Softplus();
-        using var xy = logits.Mul(target);
+        var sp = logits.Softplus();
+        var xy = logits.Mul(target);
         return Reduce(sp.Sub(xy), reduction);
     }
 
@@ -80,8 +80,8 @@ public sealed partial class Tensor
         switch (reduction)
         {
             case Reduction.None: return perElement;
-            case Reduction.Sum: using (perElement) return perElement.Sum();
-            default: using (perElement) return perElement.Mean();
+            case Reduction.Sum: return perElement.Sum();
+            default: return perElement.Mean();
         }
     }
 }

@@ -16,10 +16,11 @@ public sealed partial class Tensor
         Checks.Rank(this, 2, op, "left operand");
         Checks.Rank(other, 2, op, "right operand");
         // A batch of left operands against one right matrix is one big 2-D product.
+            // (Intermediates that are part of the graph are never disposed here: backward still needs them.)
         if (Rank > 2 && other.Rank == 2 && !transA)
         {
-            using var a2 = Reshape(-1, Shape[^1]);
-            using var y2 = a2.MatMul(other, false, transB);
+            var a2 = Reshape(-1, Shape[^1]);
+            var y2 = a2.MatMul(other, false, transB);
             return y2.Reshape([.. Shape[..^1], y2.Shape[1]]);
         }
         int m = transA ? Shape[^1] : Shape[^2], ka = transA ? Shape[^2] : Shape[^1];

@@ -19,7 +19,7 @@ public sealed partial class Tensor
         var nd = NormalizeDims(dims, "mean");
         long count = 1;
         foreach (var d in nd) count *= Shape[d];
-        using var s = Sum(nd, keepDim);
+        var s = Sum(nd, keepDim);
         return s.Mul(1.0 / count);
     }
 

@@ -1,0 +1,37 @@
+namespace Dab.Optim;
+
+/// <summary>Adam (Kingma and Ba) with PyTorch's defaults; <c>decoupled</c> gives AdamW. One fused kernel per parameter.</summary>
+public sealed class Adam : Optimizer
+{
+    private readonly Tensor?[] _m, _v;
+
+    public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0, bool decoupled = false) : base(parameters, lr)
+    {
+        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"adam: betas must be in [0, 1), got ({beta1}, {beta2})");
+        if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"adam: eps must be positive, got {eps}");
+        (Beta1, Beta2, Eps, WeightDecay, Decoupled) = (beta1, beta2, eps, weightDecay, decoupled);
+        _m = new Tensor?[Parameters.Length];
+        _v = new Tensor?[Parameters.Length];
+    }
+
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Eps { get; }
+    public double WeightDecay { get; }
+    public bool Decoupled { get; }
+
+    protected override void Update(int i, Tensor p, Tensor g)
+    {
+        var m = _m[i] ??= State(p);
+        var v = _v[i] ??= State(p);
+        p.Backend.AdamUpdate(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount, Decoupled);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var t in _m) t?.Dispose();
+        foreach (var t in _v) t?.Dispose();
+        base.Dispose();
+    }
+}
