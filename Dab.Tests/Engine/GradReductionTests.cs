@@ -15,15 +15,23 @@ public class GradReductionTests
     }
 
     [Test]
-    public void SumOfScalar()
+    public void MeanAll()
+    {
+        GradCheck.Check(t => t[0].Mean(), TestData.Leaf(Shape, 32));
+        GradCheck.Check(t => t[0].Square().Mean(), TestData.Leaf([7], 33));
+    }
+
+    [Test]
+    public void SumAndMeanOfScalar()
     {
         var x = TestData.LeafOf([0.75], []);
         GradCheck.Check(t => t[0].Square().Sum(), x);
+        GradCheck.Check(t => t[0].Square().Mean(), x);
     }
 
     public static IEnumerable<TestCaseData> DimCases()
     {
-        foreach (var op in new[] { "sum", "max", "min", "logsumexp" })
+        foreach (var op in new[] { "sum", "mean", "max", "min", "logsumexp" })
             foreach (var dim in new[] { 0, 1, 2, -1 })
                 foreach (var keep in new[] { false, true })
                     yield return new TestCaseData(op, dim, keep).SetName($"OneDim_{op}_dim{dim}_keep{keep}");
@@ -59,6 +67,7 @@ public class GradReductionTests
     {
         var x = TestData.Leaf(Shape, 35);
         GradCheck.Check(t => t[0].Sum(dims, keep), x);
+        GradCheck.Check(t => t[0].Mean(dims, keep), x);
     }
 
     [Test]
