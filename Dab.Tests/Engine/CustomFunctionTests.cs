@@ -103,6 +103,24 @@ public class CustomFunctionTests
     }
 
     [Test]
+    public void StopGradientBlocksTheOpsBehindIt()
+    {
+        var cube = new Cube();
+        var x = TestData.LeafOf([0.5, -1], 2);
+        var h = cube.Apply(x);
+        var s = AG.StopGradient(h);
+        Assert.That(s.RequiresGrad, Is.True, "the stop is part of the graph");
+        Assert.That(s.ToArray<double>(), Is.EqualTo(h.ToArray<double>()));
+        var w = Tensor.FromArray(new[] { 2.0, 3 });
+        var y = s.Mul(w).Sum().Add(x.Sum());
+        var gs = AG.Grad([y], [s], retainGraph: true);
+        Assert.That(gs[0].ToArray<double>(), Is.EqualTo(new double[] { 2, 3 }), "gradients can be taken with respect to the stop");
+        y.Backward();
+        Assert.That(x.Grad!.ToArray<double>(), Is.EqualTo(new double[] { 1, 1 }), "only the direct path reaches x");
+        Assert.That(cube.BackwardCalls, Is.EqualTo(0), "the op behind the stop never runs its backward");
+    }
+
+    [Test]
     public void WrongNumberOfGradientsIsReported()
     {
         var x = TestData.LeafOf([1.0], 1);
