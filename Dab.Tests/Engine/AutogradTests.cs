@@ -160,6 +160,22 @@ public class AutogradTests
     }
 
     [Test]
+    public void GradWithRespectToAnIntermediateAndALeafBelowIt()
+    {
+        // torch.autograd.grad(y, [h, x]) gives the full dy/dx, not only the paths that avoid h.
+        var x = TestData.LeafOf([0.5, -1, 2], 3);
+        var h = x.Exp();
+        var w = Tensor.FromArray(new[] { 2.0, 3, 4 });
+        var y = h.Mul(w).Square().Sum();
+        var hv = h.ToArray<double>();
+        double[] wv = [2, 3, 4];
+        var g = AG.Grad([y], [h, x]);
+        TestData.AssertClose(g[0].ToArray<double>(), hv.Select((v, i) => 2 * v * wv[i] * wv[i]).ToArray(), 1e-12, 1e-12, "dy/dh");
+        TestData.AssertClose(g[1].ToArray<double>(), hv.Select((v, i) => 2 * v * wv[i] * wv[i] * v).ToArray(), 1e-12, 1e-12, "dy/dx");
+        Assert.That(x.Grad, Is.Null);
+    }
+
+    [Test]
     public void GradWithRespectToAnIntermediateWhoseHistoryWasFreed()
     {
         var x = TestData.LeafOf([0.5, -1], 2);

@@ -128,6 +128,24 @@ public class CustomFunctionTests
         Assert.That(() => y.Backward(), Throws.InstanceOf<InvalidOperationException>().With.Message.Contains("TooMany"));
     }
 
+    /// <summary>Gradient reversal: the identity forward (returning its input), the negated gradient backward.</summary>
+    private sealed class ReverseGradient : CustomFunction
+    {
+        protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs) => inputs[0];
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor g) => [g.Neg()];
+    }
+
+    [Test]
+    public void ForwardMayReturnItsInputUnchanged()
+    {
+        var x = TestData.LeafOf([1.0, 2], 2);
+        var y = new ReverseGradient().Apply(x);
+        Assert.That(x.IsLeaf, Is.True, "the input must stay a leaf");
+        y.Mul(Tensor.FromArray(new[] { 3.0, 4 })).Sum().Backward();
+        Assert.That(x.Grad, Is.Not.Null);
+        Assert.That(x.Grad!.ToArray<double>(), Is.EqualTo(new double[] { -3, -4 }));
+    }
+
     private sealed class TooMany : CustomFunction
     {
         protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs) => inputs[0].Mul(2.0);

@@ -189,4 +189,15 @@ public class ForwardElementwiseTests
                  { ("tanh", t => t.Tanh()), ("sigmoid", t => t.Sigmoid()), ("softplus", t => t.Softplus()), ("exp", t => t.Exp()), ("elu", t => t.Elu()) })
             TestData.AssertClose(f(x32).ToArray<float>(), f(x64).ToArray<double>(), 1e-6, 4e-6, name);
     }
+
+    [Test]
+    public void TanhKeepsRelativePrecisionNearZero()
+    {
+        // Decades from 1e-7 to 0.5, both signs, 40 values: most go through the SIMD path.
+        var xs = Enumerable.Range(0, 40).Select(i => (float)((i % 2 == 0 ? 1 : -1) * Math.Pow(10, -7 + 6.7 * i / 39))).ToArray();
+        var y = Tensor.FromArray(xs).Tanh().ToArray<float>();
+        TestData.AssertClose(y, xs.Select(v => Math.Tanh(v)).ToArray(), 0, 4e-7, "float32 tanh, relative");
+        var d = Tensor.FromArray(xs.Select(v => (double)v).ToArray()).Tanh().ToArray<double>();
+        TestData.AssertClose(d, xs.Select(v => Math.Tanh(v)).ToArray(), 0, 1e-14, "float64 tanh, relative");
+    }
 }
