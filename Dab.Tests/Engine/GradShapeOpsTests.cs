@@ -169,4 +169,14 @@ public class GradShapeOpsTests
         y.Backward();
         Assert.That(x.Grad!.ToArray<double>(), Is.EqualTo(new double[] { 1, 1, 1, 1 }));
     }
+
+    [Test]
+    public void PermuteOfAZeroDimTensor()
+    {
+        var x = TestData.LeafOf([2.5], []);
+        var y = x.Permute();
+        Assert.That(y.Shape, Is.Empty);
+        Assert.That(y.Item(), Is.EqualTo(2.5));
+        GradCheck.Check(t => t[0].Permute().Square(), x);
+    }
 }
