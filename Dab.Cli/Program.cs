@@ -29,7 +29,7 @@ public static class Program
             var rest = args[1..];
             return args[0] switch
             {
-                "sort" => SortCommand.Run(rest, stdout),
+                "sort" => SortCommand.Run(rest, stdout, stderr),
                 "info" => InfoCommand.Run(rest, stdout),
                 _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info)"),
             };

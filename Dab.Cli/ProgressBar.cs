@@ -6,9 +6,9 @@ namespace Dab.Cli;
 /// A one-line progress display on stderr: redrawn in place on a terminal, or a plain line every
 /// few percent when stderr is a file or pipe (CI logs stay readable).
 /// </summary>
-public sealed class ProgressBar(string label)
+public sealed class ProgressBar(string label, TextWriter output)
 {
-    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private readonly bool _interactive = ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _lastPercent = -1;
     private TimeSpan _lastDraw = TimeSpan.MinValue;
@@ -27,13 +27,13 @@ public sealed class ProgressBar(string label)
             var line = $"\r{label} [{bar}] {percent,3}% {done}/{total} {details} {Eta(done, total, elapsed)}";
             int cols = SafeWidth();
             if (line.Length - 1 > cols) line = line[..(cols + 1)];
-            Console.Error.Write(line.PadRight(Math.Min(cols, 160) + 1));
-            if (done >= total) Console.Error.WriteLine();
+            output.Write(line.PadRight(Math.Min(cols, 160) + 1));
+            if (done >= total) output.WriteLine();
         }
         else if (percent / 5 != _lastPercent / 5 || done >= total)
         {
             _lastPercent = percent;
-            Console.Error.WriteLine($"{label} {percent,3}% {done}/{total} {details} {Eta(done, total, elapsed)}");
+            output.WriteLine($"{label} {percent,3}% {done}/{total} {details} {Eta(done, total, elapsed)}");
         }
     }
 

@@ -11,7 +11,7 @@ namespace Dab.Cli;
 public static class SortCommand
 {
     private static readonly string[] ValueOptions =
-        ["length", "steps", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "device", "out", "test-size", "threads"];
+        ["length", "steps", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "device", "out", "test-size", "threads", "schedule"];
 
     private static readonly Dictionary<string, SortModelKind> Models = new()
     {
@@ -25,6 +25,7 @@ public static class SortCommand
           --steps N        training steps, a fresh batch each (default 6000)
           --batch B        batch size (default 256)
           --lr X           Adam learning rate (default 0.001)
+          --schedule S     cosine (decay to zero over the run) | constant (the paper's) (default cosine)
           --gamma G        weight of the bridge (DAB) loss (default 10)
           --latent N       width of the hard layer (default 256)
           --model M        dense (Signum-Dense) | elu-dense | tanh-dense (default dense)
@@ -37,7 +38,7 @@ public static class SortCommand
           --out DIR        output directory (default runs/sort-<UTC timestamp>)
         """;
 
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new CliArgs(args, ValueOptions, ["help"], "sort");
         if (a.Flag("help")) { stdout.WriteLine(Help); return 0; }
@@ -59,6 +60,7 @@ public static class SortCommand
             Seed = a.ULong("seed", 1),
             Device = a.Device(),
             TestSize = a.Int("test-size", 20_000, 1),
+            CosineDecay = a.Choice("schedule", true, new Dictionary<string, bool> { ["cosine"] = true, ["constant"] = false }),
         };
         if (a.String("threads") != null) Par.Threads = a.Int("threads", Par.Threads, 1, 1024);
         var outDir = a.String("out") ?? Path.Combine("runs", $"sort-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
@@ -68,7 +70,7 @@ public static class SortCommand
         string name = SortNet.Name(model, ste);
         stdout.WriteLine($"dab sort: {name}, T={config.Length}, {config.Steps} steps of {config.Batch}, Adam lr {config.LearningRate}, gamma {config.Gamma}, device {config.Device}, {Par.Threads} threads");
         using var trainer = new SortTrainer(config);
-        var bar = new ProgressBar("train");
+        var bar = new ProgressBar("train", stderr);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -95,6 +97,7 @@ public static class SortCommand
             ["final_loss"] = result.FinalLoss,
             ["final_bridge_loss"] = result.FinalBridgeLoss,
             ["lr"] = config.LearningRate,
+            ["schedule"] = config.CosineDecay ? "cosine" : "constant",
             ["gamma"] = config.Gamma,
             ["latent"] = config.Latent,
             ["estimator"] = ste ? "ste" : (model == SortModelKind.Dense ? "dab" : "none"),

@@ -17,6 +17,8 @@ public sealed record SortConfig
     public ulong Seed { get; init; } = 1;
     public Device Device { get; init; } = Device.Cpu;
     public int TestSize { get; init; } = 20_000;
+    /// <summary>Cosine decay of the learning rate to zero over the run (false: constant, as in the paper).</summary>
+    public bool CosineDecay { get; init; } = true;
 
     public void Validate()
     {
@@ -101,6 +103,8 @@ public sealed class SortTrainer : IDisposable
         int step = 0;
         for (step = 1; step <= Config.Steps && !cancel.IsCancellationRequested; step++)
         {
+            if (Config.CosineDecay)
+                Optimizer.LearningRate = Config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / Config.Steps));
             var (l, b, a) = Step();
             (loss, bridge) = (l, b);
             emaAcc = step == 1 ? a : 0.95 * emaAcc + 0.05 * a;

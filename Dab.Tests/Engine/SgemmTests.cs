@@ -102,6 +102,7 @@ public class SgemmTests
     }
 
     [Test]
+    [NonParallelizable] // changes the global Par.Threads
     public void ResultDoesNotDependOnThreadCount()
     {
         var a = TestData.F32([100, 300], 20);
