@@ -1,0 +1,263 @@
+using Dab.Backends;
+using Dab.Models.Sort;
+using Dab.Random;
+
+namespace Dab.Models.Validation;
+
+/// <summary>
+/// Every op of the engine run on a device and on the CPU, forward and backward, on odd sizes,
+/// broadcasting, empty dims, ties and infinities. Each case is named "family/detail".
+/// </summary>
+public static class ParityCatalog
+{
+    public static IReadOnlyList<(string Name, Action<ParityContext> Run)> Cases { get; } = Build();
+
+    public static void Run(string name, ParityContext ctx)
+    {
+        foreach (var (n, run) in Cases)
+            if (n == name)
+            {
+                using var scope = Tensor.Scope();
+                run(ctx);
+                return;
+            }
+        throw new ArgumentException($"no parity case named '{name}'");
+    }
+
+    private static readonly int[][] Shapes = [[1], [7], [33], [1023], [3, 5], [2, 3, 4], [0, 3]];
+
+    private static List<(string, Action<ParityContext>)> Build()
+    {
+        var c = new List<(string, Action<ParityContext>)>();
+        foreach (var op in Enum.GetValues<UnaryOp>()) c.Add(($"unary/{op}", x => Unary(x, op)));
+        c.Add(("unary/special-values", UnarySpecials));
+        foreach (var op in Enum.GetValues<BinaryOp>()) c.Add(($"binary/{op}", x => Binary(x, op)));
+        c.Add(("scalar/ops-and-clamp", Scalars));
+        c.Add(("reduce/dims", Reductions));
+        c.Add(("reduce/ties-nan-inf", ArgTies));
+        c.Add(("matmul/transposes", MatMulTransposes));
+        c.Add(("matmul/batched-and-edges", MatMulBatched));
+        c.Add(("nn/linear-softmax-losses", LinearSoftmaxLosses));
+        c.Add(("nn/cross-entropy-bad-target", BadTarget));
+        c.Add(("layout/shape-ops", ShapeOps));
+        c.Add(("layout/casts-fills", CastsFills));
+        c.Add(("random/philox", RandomNumbers));
+        c.Add(("optim/adam", AdamSteps));
+        c.Add(("train/sort-steps", SortSteps));
+        return c;
+    }
+
+    private static void Unary(ParityContext x, UnaryOp op)
+    {
+        foreach (var s in Shapes)
+        {
+            var v = x.Rand(s);
+            if (op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Reciprocal) v = v.Abs().Add(0.5); // positive, away from the pole
+            x.Check(t => t[0].UnaryOpT(op, 1.0), [v.Detach()], what: $"{op} {ShapeUtil.Format(s)}");
+        }
+    }
+
+    private static void UnarySpecials(ParityContext x)
+    {
+        var v = Tensor.FromArray(new[] { float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, -0f, 88f, -88f, 1e-30f });
+        foreach (var op in Enum.GetValues<UnaryOp>())
+            x.Check(t => t[0].UnaryOpT(op, 1.0), [v.Detach()], what: $"{op} on inf, nan, 0, -0, +-88, 1e-30");
+    }
+
+    private static void Binary(ParityContext x, BinaryOp op)
+    {
+        int[][][] pairs = [[[3, 4], [3, 4]], [[3, 4], [4]], [[3, 4], [3, 1]], [[3, 4], [1]], [[2, 3, 4], [3, 1]], [[1, 5], [7, 1]], [[0, 4], [4]], [[1023], [1023]]];
+        foreach (var p in pairs)
+        {
+            var a = x.Rand(p[0]);
+            if (op == BinaryOp.Pow) a = a.Abs().Add(0.5);
+            var b = x.Rand(p[1]);
+            Func<Tensor[], Tensor> f = op switch
+            {
+                BinaryOp.Add => t => t[0].Add(t[1]), BinaryOp.Sub => t => t[0].Sub(t[1]), BinaryOp.Mul => t => t[0].Mul(t[1]),
+                BinaryOp.Div => t => t[0].Div(t[1]), BinaryOp.Pow => t => t[0].Pow(t[1]), BinaryOp.Max => t => t[0].Maximum(t[1]),
+                BinaryOp.Min => t => t[0].Minimum(t[1]), BinaryOp.Ge => t => t[0].Ge(t[1]), BinaryOp.Gt => t => t[0].Gt(t[1]),
+                BinaryOp.Le => t => t[0].Le(t[1]), BinaryOp.Lt => t => t[0].Lt(t[1]), _ => t => t[0].Eq(t[1]),
+            };
+            x.Check(f, [a.Detach(), b], rtol: 1e-4, what: $"{op} {ShapeUtil.Format(p[0])} with {ShapeUtil.Format(p[1])}");
+        }
+    }
+
+    private static void Scalars(ParityContext x)
+    {
+        var v = x.Rand(5, 7);
+        x.Check(t => t[0].Add(2.5).Mul(-3).RSub(1).Div(7), [v.Detach()], what: "add, mul, rsub, div");
+        x.Check(t => t[0].Abs().Add(0.1).RDiv(2).Pow(1.5), [v.Detach()], rtol: 1e-4, what: "rdiv, pow");
+        x.Check(t => t[0].Clamp(-0.5, 0.7), [v.Detach()], what: "clamp");
+        x.Check(t => t[0].Ge(0.2), [v.Detach()], what: "ge scalar");
+    }
+
+    private static void Reductions(ParityContext x)
+    {
+        var v = x.Rand(4, 37, 5);
+        for (int d = 0; d < 3; d++)
+        {
+            int dim = d;
+            x.Check(t => t[0].Sum(dim), [v.Detach()], rtol: 1e-4, what: $"sum {dim}");
+            x.Check(t => t[0].Mean(dim, keepDim: true), [v.Detach()], rtol: 1e-4, what: $"mean {dim}");
+            x.Check(t => t[0].Max(dim), [v.Detach()], what: $"max {dim}");
+            x.Check(t => t[0].Min(dim), [v.Detach()], what: $"min {dim}");
+            x.Check(t => t[0].LogSumExp(dim), [v.Detach()], rtol: 1e-4, what: $"logsumexp {dim}");
+            x.Equal(v.ArgMax(dim), x.OnDevice(v).ArgMax(dim), $"argmax {dim}");
+            x.Equal(v.ArgMin(dim), x.OnDevice(v).ArgMin(dim), $"argmin {dim}");
+        }
+        x.Check(t => t[0].Sum(), [v.Detach()], rtol: 1e-4, what: "sum of all");
+        x.Check(t => t[0].Sum(1), [x.Rand(3, 1023)], rtol: 1e-4, atol: 1e-4, what: "sum of long rows");
+    }
+
+    private static void ArgTies(ParityContext x)
+    {
+        var v = Tensor.FromArray(new[]
+        {
+            1f, 3f, 3f, 2f,                                       // a tie: the lowest index wins
+            float.NegativeInfinity, float.NegativeInfinity, -1f, -1f,
+            0f, float.NaN, 5f, float.NaN,                         // NaN counts as the extreme
+            float.PositiveInfinity, 1f, float.PositiveInfinity, 0f,
+        }, [4, 4]);
+        x.Equal(v.ArgMax(1), x.OnDevice(v).ArgMax(1), "argmax of rows");
+        x.Equal(v.ArgMin(1), x.OnDevice(v).ArgMin(1), "argmin of rows");
+        x.Equal(v.ArgMax(0), x.OnDevice(v).ArgMax(0), "argmax of columns");
+        x.Close(v.Max(1), x.OnDevice(v).Max(1), what: "max with NaN");
+    }
+
+    private static void MatMulTransposes(ParityContext x)
+    {
+        int[][] mnk = [[1, 1, 1], [7, 33, 5], [33, 7, 65], [64, 64, 64], [100, 130, 47]];
+        foreach (var s in mnk)
+            foreach (var ta in new[] { false, true })
+                foreach (var tb in new[] { false, true })
+                {
+                    int m = s[0], n = s[1], k = s[2];
+                    bool tA = ta, tB = tb;
+                    var a = x.Rand(ta ? [k, m] : [m, k]);
+                    var b = x.Rand(tb ? [n, k] : [k, n]);
+                    x.Check(t => t[0].MatMul(t[1], tA, tB), [a, b], rtol: 1e-4, atol: 1e-4 * Math.Sqrt(k), what: $"matmul {m}x{n}x{k} transA={ta} transB={tb}");
+                }
+    }
+
+    private static void MatMulBatched(ParityContext x)
+    {
+        var w = x.Rand(8, 6);
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand(3, 5, 8), x.Rand(3, 8, 6)], rtol: 1e-4, what: "batched @ batched");
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand(3, 5, 8), w.Detach()], rtol: 1e-4, what: "batched @ matrix");
+        x.Check(t => t[0].MatMul(t[1], transA: true), [x.Rand(3, 8, 5), w.Detach()], rtol: 1e-4, what: "batched^T @ matrix");
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand(8, 5), x.Rand(3, 5, 4)], rtol: 1e-4, what: "matrix @ batched");
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand64(9, 17), x.Rand64(17, 5)], rtol: 1e-12, atol: 1e-12, what: "float64");
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand(0, 4), x.Rand(4, 3)], what: "no rows");
+        x.Check(t => t[0].MatMul(t[1]), [x.Rand(3, 0), x.Rand(0, 2)], what: "k = 0 gives zeros");
+    }
+
+    private static void LinearSoftmaxLosses(ParityContext x)
+    {
+        x.Check(t => t[0].Linear(t[1], t[2]), [x.Rand(6, 10), x.Rand(4, 10), x.Rand(4)], rtol: 1e-4, what: "linear");
+        var s3 = x.Rand(3, 5, 4);
+        for (int d = 0; d < 3; d++)
+        {
+            int dim = d;
+            x.Check(t => t[0].Softmax(dim), [s3.Detach()], what: $"softmax {dim}");
+            x.Check(t => t[0].LogSoftmax(dim), [s3.Detach()], what: $"log_softmax {dim}");
+        }
+        var withInf = Tensor.FromArray(new[] { 1f, float.NegativeInfinity, 2f, float.NegativeInfinity, float.NegativeInfinity, 0f }, [2, 3]);
+        x.Check(t => t[0].Softmax(1), [withInf], what: "softmax with -inf");
+        var logits = x.Rand(4, 5, 3);
+        var target = Tensor.FromArray(new long[] { 0, 4, 2, 1, 1, 3, 4, 0, 2, 3, 3, 1 }, [4, 3]);
+        x.Check(t => Tensor.CrossEntropy(t[0], t[1]), [logits.Detach(), target], rtol: 1e-4, what: "cross_entropy (B, C, T)");
+        x.Check(t => Tensor.CrossEntropy(t[0], t[1], Reduction.None), [logits.Detach(), target], rtol: 1e-4, what: "cross_entropy, no reduction");
+        var p = x.Rand(3, 4);
+        x.Check(t => Tensor.Mse(t[0], t[1]), [p.Detach(), x.Rand(3, 4)], what: "mse");
+        x.Check(t => Tensor.BinaryCrossEntropyWithLogits(t[0], t[1]), [p.Detach(), x.Gen.Uniform([3, 4]).Ge(0.5)], what: "bce with logits");
+    }
+
+    private static void BadTarget(ParityContext x)
+    {
+        var logits = x.OnDevice(x.Rand(2, 3));
+        var target = x.OnDevice(Tensor.FromArray(new long[] { 1, 7 }));
+        try
+        {
+            Tensor.CrossEntropy(logits, target);
+        }
+        catch (ArgumentException e) when (e.Message.Contains("target 7"))
+        {
+            return;
+        }
+        throw new ParityFailure("cross_entropy with target 7 of 3 classes did not raise an ArgumentException naming it");
+    }
+
+    private static void ShapeOps(ParityContext x)
+    {
+        var v = x.Rand(2, 3, 4);
+        x.Check(t => t[0].Permute(2, 0, 1), [v.Detach()], what: "permute");
+        x.Check(t => t[0].Transpose(0, 2), [v.Detach()], what: "transpose");
+        x.Check(t => t[0].Reshape(6, 4).Slice(0, 1, 3), [v.Detach()], what: "slice of rows");
+        x.Check(t => t[0].Slice(2, 1, 2), [v.Detach()], what: "slice of the inner dim");
+        x.Check(t => Tensor.Concat([t[0], t[1]], 1), [v.Detach(), x.Rand(2, 5, 4)], what: "concat");
+        var idx = Tensor.FromArray(new long[] { 2, 0, 0, 1, 1, 2, 2, 2, 0, 1, 0, 1, 0, 2, 1, 1, 2, 0, 0, 0, 1, 2, 1, 0 }, [2, 3, 4]);
+        x.Check(t => t[0].Gather(1, t[1]), [v.Detach(), idx], what: "gather");
+        x.Check(t => t[0].IndexSelect(2, t[1]), [v.Detach(), Tensor.FromArray(new long[] { 3, 0, 3 })], what: "index_select with a repeat");
+        x.Check(t => t[0].BroadcastTo([3, 2, 3, 4]), [v.Detach()], what: "broadcast_to");
+        var i64 = Tensor.FromArray(new long[] { 1, -2, 3, long.MaxValue }, [2, 2]);
+        x.Equal(i64.Permute(1, 0), x.OnDevice(i64).Permute(1, 0), "int64 permute");
+    }
+
+    private static void CastsFills(ParityContext x)
+    {
+        var v = Tensor.FromArray(new[] { 1.5f, -2.7f, float.NaN, 3e10f, -3e10f, 0f });
+        foreach (var dt in new[] { DType.Float64, DType.Int32, DType.Int64 })
+        {
+            var c = v.To(dt).ToArray<double>();
+            var d = x.OnDevice(v).To(dt).ToArray<double>();
+            x.That(c.SequenceEqual(d), $"cast float32 -> {dt.Name()}: [{string.Join(", ", d)}], expected [{string.Join(", ", c)}]");
+        }
+        foreach (var dt in Enum.GetValues<DType>())
+            x.That(Tensor.Full([3, 5], 7, dt, x.Device).ToArray<double>().All(e => e == 7), $"fill of {dt.Name()}");
+        x.That(Tensor.Zeros([1000], device: x.Device).ToArray<float>().All(e => e == 0), "zeros");
+    }
+
+    private static void RandomNumbers(ParityContext x)
+    {
+        var gc = new Generator(99);
+        var gd = new Generator(99);
+        x.That(gd.Uniform([1001], device: x.Device).ToArray<float>().SequenceEqual(gc.Uniform([1001]).ToArray<float>()),
+            "uniform numbers are bit-identical to the CPU's");
+        x.Close(gc.Normal([1001], DType.Float64), gd.Normal([1001], DType.Float64, x.Device), 1e-12, 1e-12, "normal numbers");
+    }
+
+    private static void AdamSteps(ParityContext x)
+    {
+        var p0 = x.Rand(37);
+        var pc = p0.Clone().DetachFromScopes();
+        pc.RequiresGrad = true;
+        var pd = x.OnDevice(p0).DetachFromScopes();
+        pd.RequiresGrad = true;
+        using var oc = new Dab.Optim.Adam([pc], 1e-2, weightDecay: 0.1);
+        using var od = new Dab.Optim.Adam([pd], 1e-2, weightDecay: 0.1);
+        for (int s = 0; s < 3; s++)
+        {
+            var g = x.Rand(37);
+            pc.Grad = g.Clone().DetachFromScopes();
+            pd.Grad = x.OnDevice(g).DetachFromScopes();
+            oc.Step();
+            od.Step();
+        }
+        x.Close(pc, pd, 1e-5, 1e-6, "parameters after 3 Adam steps");
+    }
+
+    private static void SortSteps(ParityContext x)
+    {
+        var cfg = new SortConfig { Length = 4, Batch = 16, Latent = 16, Steps = 3, Seed = 5 };
+        using var cpu = new SortTrainer(cfg);
+        using var dev = new SortTrainer(cfg with { Device = x.Device });
+        for (int i = 0; i < 3; i++)
+        {
+            var a = cpu.Step();
+            var b = dev.Step();
+            x.That(Math.Abs(a.Loss - b.Loss) <= 1e-4 * Math.Abs(a.Loss), $"sort step {i}: loss {b.Loss} on {x.Device}, {a.Loss} on the CPU");
+            x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-3 * Math.Abs(a.Bridge) + 1e-5, $"sort step {i}: bridge loss {b.Bridge} on {x.Device}, {a.Bridge} on the CPU");
+        }
+    }
+}
