@@ -5,6 +5,14 @@
 
 #define DAB_MAX_RANK 8
 
+// NVRTC compiles without the C math headers: give it the two constants the kernels use.
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+#ifndef NAN
+#define NAN __int_as_float(0x7fffffff)
+#endif
+
 // Shapes and strides passed by value to broadcasting and permutation kernels (same layout as C#'s Dims8).
 struct Dims8 { int d[DAB_MAX_RANK]; };
 

@@ -1,3 +1,4 @@
+using Dab.Kernels.Interop;
 using System.Runtime.InteropServices;
 
 namespace Dab.Kernels.Gpu;

@@ -1,3 +1,4 @@
+using Dab.Kernels.Interop;
 using Dab.Backends;
 
 namespace Dab.Kernels.Gpu;

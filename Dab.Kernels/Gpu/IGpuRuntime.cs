@@ -1,9 +1,6 @@
-namespace Dab.Kernels.Gpu;
+using Dab.Kernels.Interop;
 
-public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
-{
-    public override string ToString() => $"({X},{Y},{Z})";
-}
+namespace Dab.Kernels.Gpu;
 
 /// <summary>
 /// What the GPU backend needs from a device: memory, copies and kernel launches by name. Implemented

@@ -1,3 +1,4 @@
+using Dab.Kernels.Interop;
 using System.Runtime.CompilerServices;
 
 namespace Dab.Kernels.Gpu;

@@ -1,4 +1,5 @@
 using Dab.Backends;
+using Dab.Kernels.Interop;
 
 namespace Dab.Kernels.Gpu;
 
@@ -16,6 +17,7 @@ public static class KernelBackends
             if (_registered) return;
             _registered = true;
             BackendRegistry.Register(DeviceKind.Emu, _ => Emu, EmuUnavailable);
+            BackendRegistry.Register(DeviceKind.Cuda, d => new GpuBackend(new CudaRuntime(CudaDevices.Enumerate()[d.Index])), CudaUnavailable);
         }
     }
 
@@ -31,6 +33,13 @@ public static class KernelBackends
                 return _emu = new GpuBackend(rt);
             }
         }
+    }
+
+    private static string? CudaUnavailable(Device d)
+    {
+        var devices = CudaDevices.Enumerate();
+        if (devices.Count == 0) return $"device {d} is not available: {CudaDevices.WhyUnavailable ?? "no CUDA device found"}";
+        return d.Index < devices.Count ? null : $"device {d} is not available: this machine has {devices.Count} CUDA device(s), cuda:0 to cuda:{devices.Count - 1}";
     }
 
     private static string? EmuUnavailable(Device d)

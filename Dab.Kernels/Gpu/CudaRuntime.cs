@@ -1,0 +1,89 @@
+using Dab.Kernels.Interop;
+
+namespace Dab.Kernels.Gpu;
+
+/// <summary>
+/// A real GPU through the driver API: the primary context, one non-blocking stream that every launch
+/// and copy is queued on (so they stay ordered), and the kernel module from <see cref="KernelModule"/>.
+/// </summary>
+public sealed unsafe class CudaRuntime : IGpuRuntime
+{
+    private readonly IntPtr _context, _stream, _module;
+    private readonly Dictionary<string, IntPtr> _functions = new();
+    [ThreadStatic] private static IntPtr _currentContext;
+
+    public CudaRuntime(CudaDeviceInfo info)
+    {
+        Info = info;
+        _context = Cu.PrimaryContextRetain(info.Handle);
+        Cu.SetCurrentContext(_context);
+        _currentContext = _context;
+        _stream = Cu.StreamCreate();
+        (_module, KernelSource) = KernelModule.Load(info);
+    }
+
+    public CudaDeviceInfo Info { get; }
+    public Device Device => new(DeviceKind.Cuda, Info.Ordinal);
+    public string KernelSource { get; }
+    public IntPtr Stream => _stream;
+
+    // The context is current per thread; test runners and the thread pool move work between threads.
+    private void Enter()
+    {
+        if (_currentContext == _context) return;
+        Cu.SetCurrentContext(_context);
+        _currentContext = _context;
+    }
+
+    public ulong Alloc(long bytes)
+    {
+        Enter();
+        try { return Cu.MemAlloc((ulong)bytes, $"{bytes} bytes"); }
+        catch (CudaException e) when (e.ErrorName == "CUDA_ERROR_OUT_OF_MEMORY")
+        {
+            throw new OutOfMemoryException(e.Message, e);
+        }
+    }
+
+    public void Free(ulong ptr) { Enter(); Cu.MemFree(ptr); }
+
+    public void CopyHtoD(ulong dst, void* src, long bytes)
+    {
+        Enter();
+        Cu.MemcpyHtoDAsync(dst, src, (ulong)bytes, _stream);
+        Cu.StreamSynchronize(_stream); // the host buffer may be pageable and reused as soon as we return
+    }
+
+    public void CopyDtoH(void* dst, ulong src, long bytes)
+    {
+        Enter();
+        Cu.MemcpyDtoHAsync(dst, src, (ulong)bytes, _stream);
+        Cu.StreamSynchronize(_stream, "copying device to host (an earlier asynchronous launch may have failed)");
+    }
+
+    public void CopyDtoD(ulong dst, ulong src, long bytes) { Enter(); Cu.MemcpyDtoDAsync(dst, src, (ulong)bytes, _stream); }
+    public void Memset(ulong dst, byte value, long bytes) { Enter(); Cu.MemsetD8Async(dst, value, (ulong)bytes, _stream); }
+
+    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context)
+    {
+        Enter();
+        if (!_functions.TryGetValue(kernel, out var f))
+            _functions[kernel] = f = Cu.ModuleGetFunction(_module, kernel);
+        try { Cu.LaunchKernel(f, grid, block, (uint)sharedBytes, _stream, args, kernel); }
+        catch (CudaException e) { throw e.WithContext(context); }
+    }
+
+    public void Synchronize() { Enter(); Cu.StreamSynchronize(_stream); }
+
+    public void BeginCapture() { Enter(); Cu.StreamBeginCapture(_stream); }
+    public IntPtr EndCapture() { Enter(); return Cu.StreamEndCapture(_stream); }
+
+    public void Dispose()
+    {
+        Enter();
+        Cu.StreamSynchronize(_stream);
+        Cu.ModuleUnload(_module);
+        Cu.StreamDestroy(_stream);
+        Cu.PrimaryContextRelease(Info.Handle);
+    }
+}
