@@ -86,9 +86,9 @@ public sealed class CliArgs
     }
 
     /// <summary>A device the machine really has; anything else is a usage error.</summary>
-    public Device Device(string name = "device")
+    public Device Device(string name = "device", string fallback = "cpu")
     {
-        var s = String(name) ?? "cpu";
+        var s = String(name) ?? fallback;
         Device d;
         try { d = Dab.Device.Parse(s); }
         catch (ArgumentException e) { throw new UsageException($"--{name}: {e.Message}"); }

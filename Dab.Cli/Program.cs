@@ -9,12 +9,17 @@ public static class Program
 
         commands:
           sort     train a sorting network (paper section IV-A) and report all-or-none accuracy
-          info     list devices, threads and SIMD support
+          info     list devices, where their kernels come from, threads and SIMD support
+          check    compare every op on a GPU device (cuda or emu) with the CPU, and time GEMM and a training step
 
         'dab <command> --help' lists a command's options.
         """;
 
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        Kernels.Gpu.KernelBackends.Register(); // explicit, so trimmed builds keep the GPU backends
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs a command; user errors exit 2 with one line on stderr, failures exit 1, never a stack trace.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -31,7 +36,8 @@ public static class Program
             {
                 "sort" => SortCommand.Run(rest, stdout, stderr),
                 "info" => InfoCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info)"),
+                "check" => CheckCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check)"),
             };
         }
         catch (UsageException e)

@@ -64,7 +64,8 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
 
     private static (EmuRuntime?, string?) Load()
     {
-        var dirs = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(EmuRuntime).Assembly.Location) ?? "" }.Distinct();
+        var dirs = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(EmuRuntime).Assembly.Location) ?? "" }
+            .Where(d => d.Length > 0).Select(d => Path.GetFullPath(d).TrimEnd('/')).Distinct();
         var tried = new List<string>();
         foreach (var dir in dirs)
         {
