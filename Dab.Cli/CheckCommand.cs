@@ -64,8 +64,13 @@ public static class CheckCommand
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < steps; i++) trainer.Step();
             double ms = sw.Elapsed.TotalMilliseconds / steps;
-            stdout.WriteLine($"sort training step (T=10, batch {batch}): {ms:F3} ms/step, {batch / ms * 1000:F0} samples/s");
-            timings.Add(new() { ["bench"] = $"sort step T=10 batch {batch}", ["ms_per_step"] = ms });
+            using var graph = new SortGraphStep(trainer);
+            graph.Step();
+            sw.Restart();
+            for (int i = 0; i < steps; i++) graph.Step();
+            double msGraph = sw.Elapsed.TotalMilliseconds / steps;
+            stdout.WriteLine($"sort training step (T=10, batch {batch}): eager {ms:F3} ms/step ({batch / ms * 1000:F0} samples/s), graph replay {msGraph:F3} ms/step ({batch / msGraph * 1000:F0} samples/s)");
+            timings.Add(new() { ["bench"] = $"sort step T=10 batch {batch}", ["ms_per_step"] = ms, ["ms_per_step_graph"] = msGraph });
         }
 
         if (a.String("json") is { } path)

@@ -12,6 +12,10 @@ public sealed class CachingAllocator(IGpuRuntime runtime)
 {
     private readonly Dictionary<long, Stack<ulong>> _bins = new();
     private readonly Dictionary<ulong, long> _sizes = new();
+    // Blocks of a captured graph live in the graph's private pool: its kernels replay on these exact
+    // addresses, so no allocation outside the graph may ever be handed one of them.
+    private readonly Dictionary<ulong, PrivatePool> _poolOf = new();
+    private PrivatePool? _active;
     private readonly ConcurrentQueue<ulong> _finalized = new();
     private readonly object _lock = new();
 
@@ -30,7 +34,8 @@ public sealed class CachingAllocator(IGpuRuntime runtime)
         lock (_lock)
         {
             ulong ptr;
-            if (_bins.TryGetValue(size, out var bin) && bin.Count > 0) ptr = bin.Pop();
+            var bins = _active?.Bins ?? _bins;
+            if (bins.TryGetValue(size, out var bin) && bin.Count > 0) ptr = bin.Pop();
             else
             {
                 try { ptr = runtime.Alloc(size); }
@@ -48,6 +53,7 @@ public sealed class CachingAllocator(IGpuRuntime runtime)
                 DriverAllocations++;
             }
             _sizes[ptr] = size;
+            if (_active != null) _poolOf[ptr] = _active;
             AllocatedBytes += size;
             PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
             return ptr;
@@ -60,8 +66,49 @@ public sealed class CachingAllocator(IGpuRuntime runtime)
         {
             if (!_sizes.Remove(ptr, out var size)) throw new InvalidOperationException($"{runtime.Device}: release of unknown block 0x{ptr:x}");
             AllocatedBytes -= size;
-            if (!_bins.TryGetValue(size, out var bin)) _bins[size] = bin = new Stack<ulong>();
+            var bins = _poolOf.TryGetValue(ptr, out var pool) && !pool.Closed ? pool.Bins : _bins;
+            if (pool is { Closed: true }) _poolOf.Remove(ptr);
+            if (!bins.TryGetValue(size, out var bin)) bins[size] = bin = new Stack<ulong>();
             bin.Push(ptr);
+        }
+    }
+
+    /// <summary>A pool whose blocks only the graph captured into it uses.</summary>
+    public sealed class PrivatePool
+    {
+        internal readonly Dictionary<long, Stack<ulong>> Bins = new();
+        internal bool Closed;
+    }
+
+    /// <summary>Until <see cref="EndPrivatePool"/>, allocations come from (and return to) a new private pool.</summary>
+    public PrivatePool BeginPrivatePool()
+    {
+        lock (_lock)
+        {
+            if (_active != null) throw new InvalidOperationException("a graph capture is already in progress on this device");
+            return _active = new PrivatePool();
+        }
+    }
+
+    public void EndPrivatePool()
+    {
+        lock (_lock) _active = null;
+    }
+
+    /// <summary>The graph is gone: its free blocks join the shared cache, and blocks still in use will when released.</summary>
+    public void ClosePrivatePool(PrivatePool pool)
+    {
+        lock (_lock)
+        {
+            pool.Closed = true;
+            foreach (var (size, bin) in pool.Bins)
+                while (bin.Count > 0)
+                {
+                    var p = bin.Pop();
+                    _poolOf.Remove(p);
+                    if (!_bins.TryGetValue(size, out var shared)) _bins[size] = shared = new Stack<ulong>();
+                    shared.Push(p);
+                }
         }
     }
 

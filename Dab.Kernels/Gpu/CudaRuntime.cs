@@ -64,19 +64,39 @@ public sealed unsafe class CudaRuntime : IGpuRuntime
     public void CopyDtoD(ulong dst, ulong src, long bytes) { Enter(); Cu.MemcpyDtoDAsync(dst, src, (ulong)bytes, _stream); }
     public void Memset(ulong dst, byte value, long bytes) { Enter(); Cu.MemsetD8Async(dst, value, (ulong)bytes, _stream); }
 
-    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context)
+    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args, string context)
     {
         Enter();
         if (!_functions.TryGetValue(kernel, out var f))
             _functions[kernel] = f = Cu.ModuleGetFunction(_module, kernel);
-        try { Cu.LaunchKernel(f, grid, block, (uint)sharedBytes, _stream, args, kernel); }
+        var stream = _stream;
+        try { args.WithPointers(p => Cu.LaunchKernel(f, grid, block, (uint)sharedBytes, stream, p, kernel)); }
         catch (CudaException e) { throw e.WithContext(context); }
     }
 
     public void Synchronize() { Enter(); Cu.StreamSynchronize(_stream); }
 
-    public void BeginCapture() { Enter(); Cu.StreamBeginCapture(_stream); }
-    public IntPtr EndCapture() { Enter(); return Cu.StreamEndCapture(_stream); }
+    // Relaxed: the caching allocator may still call cuMemAlloc while a step is being captured.
+    public void BeginCapture() { Enter(); Cu.StreamBeginCapture(_stream, CuStreamCaptureMode.Relaxed); }
+
+    public IGraphExec EndCapture()
+    {
+        Enter();
+        var graph = Cu.StreamEndCapture(_stream);
+        return new Graph(this, graph, Cu.GraphInstantiate(graph));
+    }
+
+    private sealed class Graph(CudaRuntime rt, IntPtr graph, IntPtr exec) : IGraphExec
+    {
+        public int NodeCount => -1; // the driver does not report it cheaply
+        public void Launch() { rt.Enter(); Cu.GraphLaunch(exec, rt._stream, "replaying a captured graph"); }
+        public void Dispose()
+        {
+            rt.Enter();
+            Cu.GraphExecDestroy(exec);
+            Cu.GraphDestroy(graph);
+        }
+    }
 
     public void Dispose()
     {

@@ -98,6 +98,37 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
         4 => "EMU_ERROR_LAUNCH_FAILED", 5 => "EMU_ERROR_DEADLOCK", _ => $"error {code}",
     };
 
+    // While capturing, work is recorded instead of run (as CUDA stream capture does); replay runs it.
+    private List<Action>? _recording;
+
+    public void BeginCapture()
+    {
+        if (_recording != null) throw new GpuException("emu: a graph capture is already in progress");
+        _recording = new List<Action>();
+    }
+
+    public IGraphExec EndCapture()
+    {
+        var ops = _recording ?? throw new GpuException("emu: EndCapture without BeginCapture");
+        _recording = null;
+        return new Recorded(ops);
+    }
+
+    private sealed class Recorded(List<Action> ops) : IGraphExec
+    {
+        public int NodeCount => ops.Count;
+        public void Launch()
+        {
+            foreach (var op in ops) op();
+        }
+        public void Dispose() { }
+    }
+
+    private void NoHostCopyWhileCapturing(string what)
+    {
+        if (_recording != null) throw new GpuException($"emu: cannot {what} while capturing a graph (a captured step must stay on the device)");
+    }
+
     public ulong Alloc(long bytes)
     {
         void* p;
@@ -108,12 +139,46 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
     }
 
     public void Free(ulong ptr) => Check(_free((void*)ptr), "emu_free", $"0x{ptr:x}");
-    public void CopyHtoD(ulong dst, void* src, long bytes) => Check(_memcpy((void*)dst, src, (nuint)bytes), "emu_memcpy", "host to device");
-    public void CopyDtoH(void* dst, ulong src, long bytes) => Check(_memcpy(dst, (void*)src, (nuint)bytes), "emu_memcpy", "device to host");
-    public void CopyDtoD(ulong dst, ulong src, long bytes) => Check(_memcpy((void*)dst, (void*)src, (nuint)bytes), "emu_memcpy", "device to device");
-    public void Memset(ulong dst, byte value, long bytes) => Check(_memset((void*)dst, value, (nuint)bytes), "emu_memset", $"{bytes} bytes");
+    public void CopyHtoD(ulong dst, void* src, long bytes)
+    {
+        NoHostCopyWhileCapturing("copy from the host");
+        Check(_memcpy((void*)dst, src, (nuint)bytes), "emu_memcpy", "host to device");
+    }
 
-    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context)
+    public void CopyDtoH(void* dst, ulong src, long bytes)
+    {
+        NoHostCopyWhileCapturing("copy to the host");
+        Check(_memcpy(dst, (void*)src, (nuint)bytes), "emu_memcpy", "device to host");
+    }
+
+    public void CopyDtoD(ulong dst, ulong src, long bytes)
+    {
+        if (_recording != null) _recording.Add(() => CopyDtoDNow(dst, src, bytes));
+        else CopyDtoDNow(dst, src, bytes);
+    }
+
+    private void CopyDtoDNow(ulong dst, ulong src, long bytes) => Check(_memcpy((void*)dst, (void*)src, (nuint)bytes), "emu_memcpy", "device to device");
+
+    public void Memset(ulong dst, byte value, long bytes)
+    {
+        if (_recording != null) _recording.Add(() => MemsetNow(dst, value, bytes));
+        else MemsetNow(dst, value, bytes);
+    }
+
+    private void MemsetNow(ulong dst, byte value, long bytes) => Check(_memset((void*)dst, value, (nuint)bytes), "emu_memset", $"{bytes} bytes");
+
+    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args, string context)
+    {
+        if (_recording != null)
+        {
+            var (buffer, offsets) = args.Snapshot();
+            _recording.Add(() => KernelArgs.WithPointers(buffer, offsets, p => LaunchNow(kernel, grid, block, sharedBytes, p, context)));
+            return;
+        }
+        args.WithPointers(p => LaunchNow(kernel, grid, block, sharedBytes, p, context));
+    }
+
+    private void LaunchNow(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context)
     {
         byte[] name;
         lock (_names)

@@ -74,8 +74,10 @@ public sealed partial class GpuBackend
 
     private void ClearFlag() => Runtime.Memset(_flag, 0, 4);
 
+    // The index checks read a device flag back, which a capture cannot: there they are skipped.
     private unsafe int ReadFlag()
     {
+        if (Capturing) return 0;
         int v;
         Runtime.Synchronize();
         Runtime.CopyDtoH(&v, _flag, 4);

@@ -40,7 +40,7 @@ public sealed partial class GpuBackend : IBackend
 
     private void Launch(KernelArgs args, string kernel, Dim3 grid, Dim3 block, string context, int shared = 0)
     {
-        args.Launch(Runtime, kernel, grid, block, shared, context);
+        Runtime.Launch(kernel, grid, block, shared, args, context);
         if (SyncAfterLaunch) Runtime.Synchronize();
     }
 
@@ -52,12 +52,14 @@ public sealed partial class GpuBackend : IBackend
     public unsafe void CopyFromHost<T>(Tensor dst, ReadOnlySpan<T> src) where T : unmanaged
     {
         if (src.Length == 0) return;
+        RefuseWhileCapturing("copy from the host");
         fixed (T* p = src) Runtime.CopyHtoD(P(dst), p, (long)src.Length * sizeof(T));
     }
 
     public unsafe void CopyToHost<T>(Tensor src, Span<T> dst) where T : unmanaged
     {
         if (dst.Length == 0) return;
+        RefuseWhileCapturing("read a tensor back to the host");
         Runtime.Synchronize();
         fixed (T* p = dst) Runtime.CopyDtoH(p, P(src), (long)dst.Length * sizeof(T));
     }

@@ -20,11 +20,23 @@ public interface IGpuRuntime : IDisposable
     void CopyDtoD(ulong dst, ulong src, long bytes);
     void Memset(ulong dst, byte value, long bytes);
 
-    /// <summary>Launches a kernel; args[i] points at its i-th argument. <paramref name="context"/> names what was being done, for errors.</summary>
-    unsafe void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, void** args, string context);
+    /// <summary>Launches a kernel with packed arguments. <paramref name="context"/> names what was being done, for errors.</summary>
+    void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args, string context);
 
     /// <summary>Waits for all work queued on the device.</summary>
     void Synchronize();
+
+    /// <summary>From now on launches, device copies and memsets are recorded, not run, until <see cref="EndCapture"/>.</summary>
+    void BeginCapture();
+    /// <summary>The recorded work as a graph that can be replayed.</summary>
+    IGraphExec EndCapture();
+}
+
+/// <summary>A captured sequence of device work, replayed as one unit.</summary>
+public interface IGraphExec : IDisposable
+{
+    int NodeCount { get; }
+    void Launch();
 }
 
 /// <summary>A failure reported by the device (a launch, an allocation, a copy), with what was being done.</summary>

@@ -53,16 +53,24 @@ public sealed unsafe class KernelArgs
 
     public KernelArgs Ptr(ulong devicePointer) => Add(devicePointer);
 
-    /// <summary>Launches <paramref name="kernel"/> on <paramref name="runtime"/> with these arguments.</summary>
-    public void Launch(IGpuRuntime runtime, string kernel, Dim3 grid, Dim3 block, int sharedBytes, string context)
+    /// <summary>Calls <paramref name="use"/> with cuLaunchKernel's argument array (valid only during the call).</summary>
+    public void WithPointers(PointerUser use) => WithPointers(_buffer, _offsets.AsSpan(0, _count), use);
+
+    public delegate void PointerUser(void** args);
+
+    internal static void WithPointers(byte[] buffer, ReadOnlySpan<int> offsets, PointerUser use)
     {
-        fixed (byte* b = _buffer)
+        fixed (byte* b = buffer)
         {
-            void** ptrs = stackalloc void*[_count];
-            for (int i = 0; i < _count; i++) ptrs[i] = b + _offsets[i];
-            runtime.Launch(kernel, grid, block, sharedBytes, ptrs, context);
+            void** ptrs = stackalloc void*[offsets.Length];
+            for (int i = 0; i < offsets.Length; i++) ptrs[i] = b + offsets[i];
+            use(ptrs);
         }
     }
+
+    /// <summary>A copy of the packed arguments, for replaying a recorded launch.</summary>
+    public (byte[] Buffer, int[] Offsets) Snapshot() => (_buffer.AsSpan(0, _size).ToArray(), _offsets.AsSpan(0, _count).ToArray());
+
     internal ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _size);
     internal ReadOnlySpan<int> Offsets => _offsets.AsSpan(0, _count);
 }

@@ -44,6 +44,7 @@ public static class ParityCatalog
         c.Add(("random/philox", RandomNumbers));
         c.Add(("optim/adam", AdamSteps));
         c.Add(("train/sort-steps", SortSteps));
+        c.Add(("train/sort-graph-replay", SortGraphReplay));
         return c;
     }
 
@@ -245,6 +246,22 @@ public static class ParityCatalog
             od.Step();
         }
         x.Close(pc, pd, 1e-5, 1e-6, "parameters after 3 Adam steps");
+    }
+
+    /// <summary>Replaying a captured step gives the losses of eager steps on the same batches.</summary>
+    private static void SortGraphReplay(ParityContext x)
+    {
+        var cfg = new SortConfig { Length = 4, Batch = 16, Latent = 16, Steps = 4, Seed = 9, Device = x.Device };
+        using var eager = new SortTrainer(cfg);
+        using var graphed = new SortTrainer(cfg);
+        using var graph = new SortGraphStep(graphed);
+        for (int i = 0; i < 4; i++)
+        {
+            var a = eager.Step();
+            var b = graph.Step();
+            x.That(Math.Abs(a.Loss - b.Loss) <= 1e-5 * Math.Abs(a.Loss), $"graph step {i}: loss {b.Loss}, eager {a.Loss}");
+            x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-4 * Math.Abs(a.Bridge) + 1e-6, $"graph step {i}: bridge loss {b.Bridge}, eager {a.Bridge}");
+        }
     }
 
     private static void SortSteps(ParityContext x)
