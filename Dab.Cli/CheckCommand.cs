@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Dab.Backends;
 using Dab.IO;
 using Dab.Kernels.Gpu;
@@ -74,8 +73,10 @@ public static class CheckCommand
         }
 
         if (a.String("json") is { } path)
-            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { device = device.ToString(), kernels = backend.Runtime.KernelSource, parity = results, timings },
-                new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(path, JsonOut.Serialize(new Dictionary<string, object?>
+            {
+                ["device"] = device.ToString(), ["kernels"] = backend.Runtime.KernelSource, ["parity"] = results, ["timings"] = timings,
+            }));
         return failed == 0 ? 0 : 1;
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Dab.Backends.Cpu;
 using Dab.IO;
 using Dab.Models;
@@ -112,7 +111,7 @@ public static class SortCommand
         SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), trainer.Model,
             new Dictionary<string, string> { ["model"] = name, ["length"] = config.Length.ToString(CultureInfo.InvariantCulture) });
         AtomicFile.WriteAllText(Path.Combine(outDir, "curves.csv"), Csv(result.Curve));
-        AtomicFile.WriteAllText(resultsPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(resultsPath, JsonOut.Serialize(results));
         stdout.WriteLine($"test all-or-none accuracy {result.TestAccuracy * 100:F2}% on {config.TestSize} held-out sequences ({result.Seconds:F1}s); results in {resultsPath}");
         return 0;
     }

@@ -76,6 +76,26 @@ public sealed unsafe class CudaRuntime : IGpuRuntime
 
     public void Synchronize() { Enter(); Cu.StreamSynchronize(_stream); }
 
+    public double TimeMilliseconds(Action enqueue)
+    {
+        Enter();
+        var start = Cu.EventCreate();
+        var stop = Cu.EventCreate();
+        try
+        {
+            Cu.EventRecord(start, _stream);
+            enqueue();
+            Cu.EventRecord(stop, _stream);
+            Cu.EventSynchronize(stop);
+            return Cu.EventElapsedMilliseconds(start, stop);
+        }
+        finally
+        {
+            Cu.EventDestroy(start);
+            Cu.EventDestroy(stop);
+        }
+    }
+
     // Relaxed: the caching allocator may still call cuMemAlloc while a step is being captured.
     public void BeginCapture() { Enter(); Cu.StreamBeginCapture(_stream, CuStreamCaptureMode.Relaxed); }
 

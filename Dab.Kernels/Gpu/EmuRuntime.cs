@@ -194,5 +194,12 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
     public void SetWorkers(int workers) => _setWorkers(workers);
 
     public void Synchronize() { }
+
+    public double TimeMilliseconds(Action enqueue)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew(); // launches are synchronous here
+        enqueue();
+        return sw.Elapsed.TotalMilliseconds;
+    }
     public void Dispose() { }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dab.Backends;
 using Dab.Kernels.Interop;
 using Dab.Random;
@@ -41,14 +40,14 @@ public static class GemmBenchmark
         finally { Cublas.Destroy(handle); }
     }
 
-    /// <summary>Milliseconds per call after warm-up, synchronised before and after the timed loop.</summary>
+    /// <summary>Device milliseconds per call after warm-up, measured with events around the timed loop.</summary>
     public static double Time(GpuBackend backend, int iterations, Action work)
     {
         for (int i = 0; i < Math.Max(2, iterations / 10); i++) work();
         backend.Runtime.Synchronize();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < iterations; i++) work();
-        backend.Runtime.Synchronize();
-        return sw.Elapsed.TotalMilliseconds / iterations;
+        return backend.Runtime.TimeMilliseconds(() =>
+        {
+            for (int i = 0; i < iterations; i++) work();
+        }) / iterations;
     }
 }

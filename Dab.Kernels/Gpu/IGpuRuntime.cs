@@ -26,6 +26,9 @@ public interface IGpuRuntime : IDisposable
     /// <summary>Waits for all work queued on the device.</summary>
     void Synchronize();
 
+    /// <summary>Device time of the work <paramref name="enqueue"/> queues, in milliseconds (CUDA events; wall clock on the emulator).</summary>
+    double TimeMilliseconds(Action enqueue);
+
     /// <summary>From now on launches, device copies and memsets are recorded, not run, until <see cref="EndCapture"/>.</summary>
     void BeginCapture();
     /// <summary>The recorded work as a graph that can be replayed.</summary>

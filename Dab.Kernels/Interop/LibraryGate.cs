@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -15,10 +16,11 @@ internal sealed class LibraryGate
     sealed record State(bool Loaded, string? Path, string? WhyNot, IReadOnlyList<string> Tried, HashSet<string> Missing);
 
     readonly string _logical;
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)]
     readonly Type _bindings;
     State? _state;
 
-    public LibraryGate(string logical, Type bindings)
+    public LibraryGate(string logical, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] Type bindings)
     {
         _logical = logical;
         _bindings = bindings;
@@ -74,7 +76,7 @@ internal sealed class LibraryGate
     }
 
     /// <summary>The EntryPoint (or method name) of every [LibraryImport] method of a binding class.</summary>
-    internal static IEnumerable<string> DeclaredEntryPoints(Type bindings) =>
+    internal static IEnumerable<string> DeclaredEntryPoints([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] Type bindings) =>
         bindings.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
             .Select(m => (m, a: m.GetCustomAttribute<LibraryImportAttribute>()))
             .Where(p => p.a is not null)
