@@ -16,6 +16,6 @@ template <class T> __device__ void adam_body(T* p, const T* g, T* m, T* v, int n
     }
 }
 extern "C" __global__ void adam_f32(float* p, const float* g, float* m, float* v, int n, float b1, float b2, float stepSize, float invSqrtBc2, float eps, float l2, float shrink) { adam_body(p, g, m, v, n, b1, b2, stepSize, invSqrtBc2, eps, l2, shrink); }
-DAB_EXPORT_KERNEL(adam_f32)
+DAB_EXPORT_KERNEL(adam_f32);
 extern "C" __global__ void adam_f64(double* p, const double* g, double* m, double* v, int n, double b1, double b2, double stepSize, double invSqrtBc2, double eps, double l2, double shrink) { adam_body(p, g, m, v, n, b1, b2, stepSize, invSqrtBc2, eps, l2, shrink); }
-DAB_EXPORT_KERNEL(adam_f64)
+DAB_EXPORT_KERNEL(adam_f64);

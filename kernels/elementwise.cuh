@@ -14,7 +14,7 @@ template <class T> __device__ __forceinline__ T unary_apply(int op, T x, T alpha
     case U_ABS: return dab_abs(x);
     case U_TANH: return dab_tanh(x);
     case U_SIGMOID: return (T)1 / ((T)1 + dab_exp(-x));
-    case U_RELU: return x > (T)0 ? x : (T)0;
+    case U_RELU: return x > (T)0 || x != x ? x : (T)0; // NaN passes through
     case U_ELU: return x > (T)0 ? x : alpha * (dab_exp(x) - (T)1);
     case U_SOFTPLUS: return (x > (T)0 ? x : (T)0) + dab_log1p(dab_exp(-dab_abs(x)));
     case U_SIGN: return x > (T)0 ? (T)1 : (x < (T)0 ? (T)-1 : x);
@@ -89,10 +89,10 @@ extern "C" __global__ void unary_f32(int op, const float* x, float* y, int n, fl
     }
     unary_body<float>(op, x, y, n, alpha);
 }
-DAB_EXPORT_KERNEL(unary_f32)
+DAB_EXPORT_KERNEL(unary_f32);
 
 extern "C" __global__ void unary_f64(int op, const double* x, double* y, int n, double alpha) { unary_body<double>(op, x, y, n, alpha); }
-DAB_EXPORT_KERNEL(unary_f64)
+DAB_EXPORT_KERNEL(unary_f64);
 
 template <class T> __device__ void unary_grad_body(int op, const T* g, const T* x, const T* y, T* dx, int n, T alpha)
 {
@@ -100,9 +100,9 @@ template <class T> __device__ void unary_grad_body(int op, const T* g, const T* 
 }
 
 extern "C" __global__ void unary_grad_f32(int op, const float* g, const float* x, const float* y, float* dx, int n, float alpha) { unary_grad_body<float>(op, g, x, y, dx, n, alpha); }
-DAB_EXPORT_KERNEL(unary_grad_f32)
+DAB_EXPORT_KERNEL(unary_grad_f32);
 extern "C" __global__ void unary_grad_f64(int op, const double* g, const double* x, const double* y, double* dx, int n, double alpha) { unary_grad_body<double>(op, g, x, y, dx, n, alpha); }
-DAB_EXPORT_KERNEL(unary_grad_f64)
+DAB_EXPORT_KERNEL(unary_grad_f64);
 
 // y = a op b broadcast to the output shape: `shape` is the output's, sa/sb the operands' strides
 // in elements with 0 on broadcast dims. `same` marks the common case of two contiguous operands of
@@ -125,9 +125,9 @@ template <class T> __device__ void binary_body(int op, const T* a, const T* b, T
 }
 
 extern "C" __global__ void binary_f32(int op, const float* a, const float* b, float* y, int n, int rank, Dims8 shape, Dims8 sa, Dims8 sb, int same) { binary_body<float>(op, a, b, y, n, rank, shape, sa, sb, same); }
-DAB_EXPORT_KERNEL(binary_f32)
+DAB_EXPORT_KERNEL(binary_f32);
 extern "C" __global__ void binary_f64(int op, const double* a, const double* b, double* y, int n, int rank, Dims8 shape, Dims8 sa, Dims8 sb, int same) { binary_body<double>(op, a, b, y, n, rank, shape, sa, sb, same); }
-DAB_EXPORT_KERNEL(binary_f64)
+DAB_EXPORT_KERNEL(binary_f64);
 
 // y = x op s, or s op x when `reversed`.
 template <class T> __device__ void scalar_body(int op, const T* x, T s, T* y, int n, int reversed)
@@ -137,9 +137,9 @@ template <class T> __device__ void scalar_body(int op, const T* x, T s, T* y, in
 }
 
 extern "C" __global__ void scalar_f32(int op, const float* x, float s, float* y, int n, int reversed) { scalar_body<float>(op, x, s, y, n, reversed); }
-DAB_EXPORT_KERNEL(scalar_f32)
+DAB_EXPORT_KERNEL(scalar_f32);
 extern "C" __global__ void scalar_f64(int op, const double* x, double s, double* y, int n, int reversed) { scalar_body<double>(op, x, s, y, n, reversed); }
-DAB_EXPORT_KERNEL(scalar_f64)
+DAB_EXPORT_KERNEL(scalar_f64);
 
 template <class T> __device__ void clamp_body(const T* x, T lo, T hi, T* y, int n)
 {
@@ -150,39 +150,39 @@ template <class T> __device__ void clamp_body(const T* x, T lo, T hi, T* y, int 
     }
 }
 extern "C" __global__ void clamp_f32(const float* x, float lo, float hi, float* y, int n) { clamp_body<float>(x, lo, hi, y, n); }
-DAB_EXPORT_KERNEL(clamp_f32)
+DAB_EXPORT_KERNEL(clamp_f32);
 extern "C" __global__ void clamp_f64(const double* x, double lo, double hi, double* y, int n) { clamp_body<double>(x, lo, hi, y, n); }
-DAB_EXPORT_KERNEL(clamp_f64)
+DAB_EXPORT_KERNEL(clamp_f64);
 
 template <class T> __device__ void clamp_grad_body(const T* g, const T* x, T lo, T hi, T* dx, int n)
 {
     for (int i = dab_global_id(); i < n; i += dab_grid_stride()) dx[i] = x[i] >= lo && x[i] <= hi ? g[i] : (T)0;
 }
 extern "C" __global__ void clamp_grad_f32(const float* g, const float* x, float lo, float hi, float* dx, int n) { clamp_grad_body<float>(g, x, lo, hi, dx, n); }
-DAB_EXPORT_KERNEL(clamp_grad_f32)
+DAB_EXPORT_KERNEL(clamp_grad_f32);
 extern "C" __global__ void clamp_grad_f64(const double* g, const double* x, double lo, double hi, double* dx, int n) { clamp_grad_body<double>(g, x, lo, hi, dx, n); }
-DAB_EXPORT_KERNEL(clamp_grad_f64)
+DAB_EXPORT_KERNEL(clamp_grad_f64);
 
 template <class T> __device__ void axpy_body(T alpha, const T* x, T* y, int n)
 {
     for (int i = dab_global_id(); i < n; i += dab_grid_stride()) y[i] += alpha * x[i];
 }
 extern "C" __global__ void axpy_f32(float alpha, const float* x, float* y, int n) { axpy_body<float>(alpha, x, y, n); }
-DAB_EXPORT_KERNEL(axpy_f32)
+DAB_EXPORT_KERNEL(axpy_f32);
 extern "C" __global__ void axpy_f64(double alpha, const double* x, double* y, int n) { axpy_body<double>(alpha, x, y, n); }
-DAB_EXPORT_KERNEL(axpy_f64)
+DAB_EXPORT_KERNEL(axpy_f64);
 
 // Fill by bit pattern, so one kernel per element width serves every dtype.
 extern "C" __global__ void fill_b32(unsigned int* p, unsigned int bits, int n)
 {
     for (int i = dab_global_id(); i < n; i += dab_grid_stride()) p[i] = bits;
 }
-DAB_EXPORT_KERNEL(fill_b32)
+DAB_EXPORT_KERNEL(fill_b32);
 extern "C" __global__ void fill_b64(unsigned long long* p, unsigned long long bits, int n)
 {
     for (int i = dab_global_id(); i < n; i += dab_grid_stride()) p[i] = bits;
 }
-DAB_EXPORT_KERNEL(fill_b64)
+DAB_EXPORT_KERNEL(fill_b64);
 
 // Casts with the CPU's semantics: float to integer truncates toward zero and saturates, NaN gives 0.
 template <class D> __device__ __forceinline__ D saturate(double v, double lo, double hi)
@@ -204,7 +204,7 @@ template <> __device__ __forceinline__ int cast_value<long long, int>(long long 
     { \
         for (int i = dab_global_id(); i < n; i += dab_grid_stride()) y[i] = cast_value<S, D>(x[i]); \
     } \
-    DAB_EXPORT_KERNEL(NAME)
+    DAB_EXPORT_KERNEL(NAME);
 
 DAB_CAST_KERNEL(cast_f32_f64, float, double)
 DAB_CAST_KERNEL(cast_f64_f32, double, float)

@@ -108,8 +108,8 @@ __device__ __forceinline__ void store_b(float (*Bs)[SG_BN], int transB, int tid,
 extern "C" __global__ void __launch_bounds__(256) sgemm(const float* A, int transA, long long strideA,
     const float* B, int transB, long long strideB, float* C, int m, int n, int k, int accumulate)
 {
-    __shared__ alignas(16) float As[2][SG_BK][SG_BM]; // read as float4
-    __shared__ alignas(16) float Bs[2][SG_BK][SG_BN];
+    __shared__ __align__(16) float As[2][SG_BK][SG_BM]; // read as float4
+    __shared__ __align__(16) float Bs[2][SG_BK][SG_BN];
     A += strideA * blockIdx.z;
     B += strideB * blockIdx.z;
     C += (long long)m * n * blockIdx.z;
@@ -168,7 +168,7 @@ extern "C" __global__ void __launch_bounds__(256) sgemm(const float* A, int tran
         }
     }
 }
-DAB_EXPORT_KERNEL(sgemm)
+DAB_EXPORT_KERNEL(sgemm);
 
 // grid (ceil(n/16), ceil(m/16), batch), block 256 (16 x 16).
 extern "C" __global__ void dgemm(const double* A, int transA, long long strideA, const double* B, int transB, long long strideB,
@@ -197,4 +197,4 @@ extern "C" __global__ void dgemm(const double* A, int transA, long long strideA,
         *c = accumulate ? *c + acc : acc;
     }
 }
-DAB_EXPORT_KERNEL(dgemm)
+DAB_EXPORT_KERNEL(dgemm);

@@ -48,6 +48,6 @@ template <class T> __device__ void philox_body(T* y, int n, int kind, unsigned l
     }
 }
 extern "C" __global__ void philox_f32(float* y, int n, int kind, unsigned long long seed, unsigned long long offset) { philox_body(y, n, kind, seed, offset); }
-DAB_EXPORT_KERNEL(philox_f32)
+DAB_EXPORT_KERNEL(philox_f32);
 extern "C" __global__ void philox_f64(double* y, int n, int kind, unsigned long long seed, unsigned long long offset) { philox_body(y, n, kind, seed, offset); }
-DAB_EXPORT_KERNEL(philox_f64)
+DAB_EXPORT_KERNEL(philox_f64);

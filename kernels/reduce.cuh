@@ -101,6 +101,6 @@ template <class T> __device__ void reduce_body(int op, const T* x, int outer, in
 }
 
 extern "C" __global__ void reduce_f32(int op, const float* x, int outer, int n, int inner, float* out, long long* idx) { reduce_body<float>(op, x, outer, n, inner, out, idx); }
-DAB_EXPORT_KERNEL(reduce_f32)
+DAB_EXPORT_KERNEL(reduce_f32);
 extern "C" __global__ void reduce_f64(int op, const double* x, int outer, int n, int inner, double* out, long long* idx) { reduce_body<double>(op, x, outer, n, inner, out, idx); }
-DAB_EXPORT_KERNEL(reduce_f64)
+DAB_EXPORT_KERNEL(reduce_f64);

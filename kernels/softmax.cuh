@@ -39,9 +39,9 @@ template <class T> __device__ void softmax_body(const T* x, int outer, int n, in
     }
 }
 extern "C" __global__ void softmax_f32(const float* x, int outer, int n, int inner, float* y, int log) { softmax_body<float>(x, outer, n, inner, y, log); }
-DAB_EXPORT_KERNEL(softmax_f32)
+DAB_EXPORT_KERNEL(softmax_f32);
 extern "C" __global__ void softmax_f64(const double* x, int outer, int n, int inner, double* y, int log) { softmax_body<double>(x, outer, n, inner, y, log); }
-DAB_EXPORT_KERNEL(softmax_f64)
+DAB_EXPORT_KERNEL(softmax_f64);
 
 // softmax: dx = y (g - sum(g y)); log-softmax: dx = g - exp(y) sum(g). A thread per line.
 template <class T> __device__ void softmax_grad_body(const T* g, const T* y, int outer, int n, int inner, T* dx, int log)
@@ -63,9 +63,9 @@ template <class T> __device__ void softmax_grad_body(const T* g, const T* y, int
     }
 }
 extern "C" __global__ void softmax_grad_f32(const float* g, const float* y, int outer, int n, int inner, float* dx, int log) { softmax_grad_body<float>(g, y, outer, n, inner, dx, log); }
-DAB_EXPORT_KERNEL(softmax_grad_f32)
+DAB_EXPORT_KERNEL(softmax_grad_f32);
 extern "C" __global__ void softmax_grad_f64(const double* g, const double* y, int outer, int n, int inner, double* dx, int log) { softmax_grad_body<double>(g, y, outer, n, inner, dx, log); }
-DAB_EXPORT_KERNEL(softmax_grad_f64)
+DAB_EXPORT_KERNEL(softmax_grad_f64);
 
 // loss[pos] = -logp[o, target[pos], i]; a bad target stores its position + 1 in *bad.
 template <class T> __device__ void nll_body(const T* lp, const long long* target, int outer, int n, int inner, T* loss, int* bad)
@@ -78,9 +78,9 @@ template <class T> __device__ void nll_body(const T* lp, const long long* target
     }
 }
 extern "C" __global__ void nll_f32(const float* lp, const long long* target, int outer, int n, int inner, float* loss, int* bad) { nll_body<float>(lp, target, outer, n, inner, loss, bad); }
-DAB_EXPORT_KERNEL(nll_f32)
+DAB_EXPORT_KERNEL(nll_f32);
 extern "C" __global__ void nll_f64(const double* lp, const long long* target, int outer, int n, int inner, double* loss, int* bad) { nll_body<double>(lp, target, outer, n, inner, loss, bad); }
-DAB_EXPORT_KERNEL(nll_f64)
+DAB_EXPORT_KERNEL(nll_f64);
 
 // dx = g[pos] (softmax - onehot(target)), one thread per element.
 template <class T> __device__ void ce_grad_body(const T* g, const T* lp, const long long* target, int outer, int n, int inner, T* dx)
@@ -94,6 +94,6 @@ template <class T> __device__ void ce_grad_body(const T* g, const T* lp, const l
     }
 }
 extern "C" __global__ void ce_grad_f32(const float* g, const float* lp, const long long* target, int outer, int n, int inner, float* dx) { ce_grad_body<float>(g, lp, target, outer, n, inner, dx); }
-DAB_EXPORT_KERNEL(ce_grad_f32)
+DAB_EXPORT_KERNEL(ce_grad_f32);
 extern "C" __global__ void ce_grad_f64(const double* g, const double* lp, const long long* target, int outer, int n, int inner, double* dx) { ce_grad_body<double>(g, lp, target, outer, n, inner, dx); }
-DAB_EXPORT_KERNEL(ce_grad_f64)
+DAB_EXPORT_KERNEL(ce_grad_f64);

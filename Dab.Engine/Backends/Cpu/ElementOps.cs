@@ -54,7 +54,12 @@ internal static class Ops<T> where T : unmanaged, IFloatingPointIeee754<T>
     public struct Abs : IUnary<T> { public T Apply(T x) => T.Abs(x); public Vector<T> Apply(Vector<T> x) => Vector.Abs(x); }
     public struct Square : IUnary<T> { public T Apply(T x) => x * x; public Vector<T> Apply(Vector<T> x) => x * x; }
     public struct Reciprocal : IUnary<T> { public T Apply(T x) => T.One / x; public Vector<T> Apply(Vector<T> x) => One / x; }
-    public struct Relu : IUnary<T> { public T Apply(T x) => x > T.Zero ? x : T.Zero; public Vector<T> Apply(Vector<T> x) => Vector.Max(x, Vector<T>.Zero); }
+    /// <summary>max(x, 0) with NaN passing through, as PyTorch does.</summary>
+    public struct Relu : IUnary<T>
+    {
+        public T Apply(T x) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
+        public Vector<T> Apply(Vector<T> x) => V.Select(Vector.GreaterThan(x, Vector<T>.Zero) | ~Vector.Equals(x, x), x, Vector<T>.Zero);
+    }
 
     public struct Sign : IUnary<T>
     {
