@@ -238,7 +238,8 @@ public sealed partial class Tensor : IDisposable
         Checks.SameDType(this, src, "CopyFrom");
         if (src.Device != Device)
         {
-            using var moved = src.Detach().To(Device);
+            using var detached = src.Detach();
+            using var moved = detached.To(Device);
             Backend.Copy(moved, this);
         }
         else Backend.Copy(src, this);

@@ -26,6 +26,7 @@ public static class SafeTensors
         var blobs = new List<byte[]>();
         foreach (var (name, value) in list)
         {
+            if (name == "__metadata__") throw new ArgumentException("safetensors: '__metadata__' is reserved and cannot name a tensor");
             if (header.ContainsKey(name)) throw new ArgumentException($"safetensors: duplicate tensor name '{name}'");
             var bytes = ToBytes(value);
             header[name] = new JsonObject
@@ -53,50 +54,124 @@ public static class SafeTensors
     public static void Save(string path, Module module, IDictionary<string, string>? metadata = null) =>
         Save(path, module.NamedParameters(), metadata);
 
+    private readonly record struct Entry(string Name, DType DType, int[] Shape, long Begin, long End);
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads and checks the whole header before any tensor is made: a damaged file gives InvalidDataException.</summary>
+    private static List<Entry> ReadHeader(byte[] data, string path, out int dataStart)
+    {
+        InvalidDataException Bad(string what) => new($"safetensors: '{path}' {what}");
+        if (data.Length < 8) throw Bad("is too short to be a safetensors file");
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data);
+        if (n > (ulong)data.Length - 8) throw Bad($"has a header size of {n} bytes, larger than the file");
+        dataStart = 8 + (int)n;
+        long dataLength = data.Length - dataStart;
+        JsonDocument doc;
+        try
+        {
+            StrictUtf8.GetCharCount(data, 8, (int)n); // System.Text.Json only notices bad UTF-8 later, when a string is read
+            doc = JsonDocument.Parse(data.AsMemory(8, (int)n));
+        }
+        catch (Exception e) when (e is JsonException or System.Text.DecoderFallbackException)
+        {
+            throw Bad($"has an invalid JSON header: {e.Message}");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Bad($"has a header that is a JSON {root.ValueKind}, not an object");
+            var entries = new List<Entry>();
+            var names = new HashSet<string>();
+            foreach (var prop in root.EnumerateObject())
+            {
+                var name = prop.Name;
+                if (!names.Add(name)) throw Bad($"names tensor '{name}' twice");
+                if (name == "__metadata__") continue;
+                var o = prop.Value;
+                if (o.ValueKind != JsonValueKind.Object
+                    || !o.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String
+                    || !o.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array
+                    || !o.TryGetProperty("data_offsets", out var of) || of.ValueKind != JsonValueKind.Array || of.GetArrayLength() != 2)
+                    throw Bad($"has a tensor '{name}' without a string dtype, an array shape and two data_offsets: {o.GetRawText()}");
+                var dtype = Parse(dt.GetString()!, path, name);
+                var shape = new int[sh.GetArrayLength()];
+                long numel = 1;
+                int k = 0;
+                foreach (var d in sh.EnumerateArray())
+                {
+                    if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out var size) || size < 0)
+                        throw Bad($"has a tensor '{name}' with an invalid shape {sh.GetRawText()}");
+                    shape[k++] = size;
+                    numel = Math.Min(numel * size, (long)int.MaxValue + 1); // saturate: no overflow, still "too big"
+                }
+                if (numel > int.MaxValue) throw Bad($"has a tensor '{name}' of shape {sh.GetRawText()}, more than 2^31 elements");
+                if (of[0].ValueKind != JsonValueKind.Number || !of[0].TryGetInt64(out var begin)
+                    || of[1].ValueKind != JsonValueKind.Number || !of[1].TryGetInt64(out var end))
+                    throw Bad($"has a tensor '{name}' with invalid data_offsets {of.GetRawText()}");
+                long bytes = numel * dtype.ElementSize();
+                if (begin < 0 || end < begin || end - begin != bytes || end > dataLength)
+                    throw Bad($"tensor '{name}' has data offsets [{begin}, {end}] that do not fit its shape {ShapeUtil.Format(shape)} or the file");
+                entries.Add(new Entry(name, dtype, shape, begin, end));
+            }
+            // The format requires the tensors to tile the data section without holes or overlaps.
+            long pos = 0;
+            foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+            {
+                if (e.Begin != pos) throw Bad($"tensor '{e.Name}' starts at byte {e.Begin} of the data, expected {pos} (overlap or hole)");
+                pos = e.End;
+            }
+            if (pos != dataLength) throw Bad($"has {dataLength - pos} bytes of data that belong to no tensor");
+            return entries;
+        }
+    }
+
     /// <summary>Reads every tensor of a file onto the CPU; the caller owns them.</summary>
     public static Dictionary<string, Tensor> Load(string path)
     {
         var data = File.ReadAllBytes(path);
-        if (data.Length < 8) throw new InvalidDataException($"safetensors: '{path}' is too short to be a safetensors file");
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data);
-        if (n > (ulong)data.Length - 8) throw new InvalidDataException($"safetensors: '{path}' has a header size of {n} bytes, larger than the file");
-        JsonObject header;
-        try { header = JsonNode.Parse(data.AsSpan(8, (int)n))!.AsObject(); }
-        catch (JsonException e) { throw new InvalidDataException($"safetensors: '{path}' has an invalid JSON header: {e.Message}"); }
+        var entries = ReadHeader(data, path, out int dataStart);
         var result = new Dictionary<string, Tensor>();
-        int dataStart = 8 + (int)n;
-        foreach (var (name, node) in header)
+        try
         {
-            if (name == "__metadata__") continue;
-            var o = node!.AsObject();
-            var dtype = Parse(o["dtype"]!.GetValue<string>(), path, name);
-            var shape = o["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
-            var offs = o["data_offsets"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
-            long bytes = ShapeUtil.Numel(shape) * dtype.ElementSize();
-            if (offs.Length != 2 || offs[1] - offs[0] != bytes || dataStart + offs[1] > data.Length)
-                throw new InvalidDataException($"safetensors: '{path}': tensor '{name}' has data offsets that do not fit its shape {ShapeUtil.Format(shape)} or the file");
-            var t = Tensor.Zeros(shape, dtype);
-            data.AsSpan(dataStart + (int)offs[0], (int)bytes).CopyTo(Bytes(t));
-            result[name] = t;
+            foreach (var e in entries)
+            {
+                var t = Tensor.Zeros(e.Shape, e.DType);
+                result[e.Name] = t;
+                data.AsSpan(dataStart + (int)e.Begin, (int)(e.End - e.Begin)).CopyTo(Bytes(t));
+            }
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
         }
         return result;
     }
 
-    /// <summary>Copies a file's tensors into the module's parameters by name; every parameter must be present with its shape.</summary>
+    /// <summary>
+    /// Copies a file's tensors into the module's parameters by name; every parameter must be present with its shape.
+    /// Everything is checked before anything is copied, so a file that does not fit leaves the module as it was.
+    /// </summary>
     public static void LoadInto(string path, Module module)
     {
         var loaded = Load(path);
         try
         {
-            foreach (var (name, p) in module.NamedParameters())
+            var targets = module.NamedParameters().ToList();
+            foreach (var (name, p) in targets)
             {
                 if (!loaded.TryGetValue(name, out var t))
                     throw new InvalidDataException($"safetensors: '{path}' has no tensor '{name}'");
                 if (!ShapeUtil.SameShape(t.Shape, p.Shape))
                     throw new InvalidDataException($"safetensors: '{path}': '{name}' has shape {ShapeUtil.Format(t.Shape)}, the model expects {ShapeUtil.Format(p.Shape)}");
-                using var conv = t.To(p.DType);
-                using (Autograd.Autograd.NoGrad()) p.CopyFrom(conv);
             }
+            using (Autograd.Autograd.NoGrad())
+                foreach (var (name, p) in targets)
+                {
+                    using var conv = loaded[name].To(p.DType);
+                    p.CopyFrom(conv);
+                }
         }
         finally
         {
@@ -106,10 +181,10 @@ public static class SafeTensors
 
     private static byte[] ToBytes(Tensor t)
     {
-        using var host = t.Detach().To(Device.Cpu);
-        var b = Bytes(host);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors: big-endian hosts are not supported");
-        return b.ToArray();
+        using var detached = t.Detach();
+        using var host = detached.To(Device.Cpu);
+        return Bytes(host).ToArray();
     }
 
     private static Span<byte> Bytes(Tensor t) => t.DType switch

@@ -8,7 +8,7 @@ public sealed class Linear : Module
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? gen = null, DType dtype = DType.Float32)
     {
         if (inFeatures <= 0 || outFeatures <= 0)
-            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear({inFeatures}, {outFeatures}): sizes must be positive");
+            throw new ArgumentOutOfRangeException(inFeatures <= 0 ? nameof(inFeatures) : nameof(outFeatures), $"Linear({inFeatures}, {outFeatures}): sizes must be positive");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         gen ??= Generator.Default;

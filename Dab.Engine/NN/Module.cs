@@ -69,9 +69,16 @@ public abstract class Module : IDisposable
             var (n, p) = _params[i];
             if (p.Device == device) continue;
             Tensor moved;
-            using (Autograd.Autograd.NoGrad()) moved = p.To(device);
+            Tensor? grad = null;
+            using (Autograd.Autograd.NoGrad())
+            {
+                moved = p.To(device);
+                if (p.Grad is { } g) grad = g.To(device).DetachFromScopes(); // like PyTorch, the gradient moves too
+            }
             moved.DetachFromScopes();
             moved.RequiresGrad = true;
+            moved.Grad = grad;
+            p.Grad?.Dispose();
             p.Dispose();
             _params[i] = (n, moved);
             OnParameterReplaced(n, moved);

@@ -4,15 +4,19 @@ namespace Dab.Optim;
 public sealed class Adam : Optimizer
 {
     private readonly Tensor?[] _m, _v;
+    private readonly long[] _steps; // per parameter, like PyTorch's state["step"]: a parameter without a gradient does not advance
 
     public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0, bool decoupled = false) : base(parameters, lr)
     {
-        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"adam: betas must be in [0, 1), got ({beta1}, {beta2})");
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), $"adam: betas must be in [0, 1), got ({beta1}, {beta2})");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), $"adam: betas must be in [0, 1), got ({beta1}, {beta2})");
         if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"adam: eps must be positive, got {eps}");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"adam: weight decay must be >= 0, got {weightDecay}");
         (Beta1, Beta2, Eps, WeightDecay, Decoupled) = (beta1, beta2, eps, weightDecay, decoupled);
         _m = new Tensor?[Parameters.Length];
         _v = new Tensor?[Parameters.Length];
+        _steps = new long[Parameters.Length];
     }
 
     public double Beta1 { get; }
@@ -25,7 +29,7 @@ public sealed class Adam : Optimizer
     {
         var m = _m[i] ??= State(p);
         var v = _v[i] ??= State(p);
-        p.Backend.AdamUpdate(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount, Decoupled);
+        p.Backend.AdamUpdate(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, ++_steps[i], Decoupled);
     }
 
     public override void Dispose()

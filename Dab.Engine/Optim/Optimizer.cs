@@ -8,10 +8,10 @@ public abstract class Optimizer : IDisposable
     protected Optimizer(IEnumerable<Tensor> parameters, double lr)
     {
         Parameters = parameters.ToArray();
-        if (Parameters.Length == 0) throw new ArgumentException("optimizer: no parameters to optimize");
+        if (Parameters.Length == 0) throw new ArgumentException("optimizer: no parameters to optimize", nameof(parameters));
         if (!(lr > 0) || double.IsInfinity(lr)) throw new ArgumentOutOfRangeException(nameof(lr), $"optimizer: learning rate must be positive and finite, got {lr}");
         foreach (var p in Parameters)
-            if (!p.RequiresGrad || !p.IsLeaf) throw new ArgumentException($"optimizer: parameter {ShapeUtil.Format(p.Shape)} is not a leaf that requires grad");
+            if (!p.RequiresGrad || !p.IsLeaf) throw new ArgumentException($"optimizer: parameter {ShapeUtil.Format(p.Shape)} is not a leaf that requires grad", nameof(parameters));
         LearningRate = lr;
     }
 

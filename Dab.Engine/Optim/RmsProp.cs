@@ -7,7 +7,8 @@ public sealed class RmsProp : Optimizer
 
     public RmsProp(IEnumerable<Tensor> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8) : base(parameters, lr)
     {
-        if (alpha is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(alpha), $"rmsprop: alpha must be in [0, 1), got {alpha}");
+        if (!(alpha >= 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), $"rmsprop: alpha must be in [0, 1), got {alpha}");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"rmsprop: eps must be >= 0, got {eps}");
         Alpha = alpha;
         Eps = eps;
         _sq = new Tensor?[Parameters.Length];

@@ -7,7 +7,8 @@ public sealed class Sgd : Optimizer
 
     public Sgd(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double weightDecay = 0) : base(parameters, lr)
     {
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), $"sgd: momentum must be >= 0, got {momentum}");
+        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), $"sgd: momentum must be >= 0, got {momentum}");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"sgd: weight decay must be >= 0, got {weightDecay}");
         Momentum = momentum;
         WeightDecay = weightDecay;
         _buf = new Tensor?[Parameters.Length];
