@@ -21,6 +21,7 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
     private readonly delegate* unmanaged<int> _kernelCount;
     private readonly delegate* unmanaged<byte*> _lastError;
     private readonly delegate* unmanaged<nuint> _allocatedBytes;
+    private readonly delegate* unmanaged<nuint> _memoryCapacity;
     private readonly Dictionary<string, byte[]> _names = new();
 
     [StructLayout(LayoutKind.Sequential)]
@@ -43,14 +44,17 @@ public sealed unsafe class EmuRuntime : IGpuRuntime
         _kernelCount = (delegate* unmanaged<int>)Get<nint>("emu_kernel_count");
         _lastError = (delegate* unmanaged<byte*>)Get<nint>("emu_last_error");
         _allocatedBytes = (delegate* unmanaged<nuint>)Get<nint>("emu_allocated_bytes");
+        _memoryCapacity = (delegate* unmanaged<nuint>)Get<nint>("emu_memory_capacity");
         LibraryPath = path;
     }
 
     public Device Device => new(DeviceKind.Emu);
     public string LibraryPath { get; }
-    public string KernelSource => $"emulation: kernels.cu compiled for the CPU ({KernelCount} kernels, {LibraryPath})";
+    public string KernelSource => $"emulation: kernels.cu compiled for the CPU ({KernelCount} kernels, {LibraryPath}); {CachingAllocator.Format(MemoryCapacity)} of device memory (DAB_EMU_MEMORY)";
     public int KernelCount => _kernelCount();
     public long AllocatedBytes => (long)_allocatedBytes();
+    /// <summary>The emulated device's memory: 8 GiB unless the environment variable DAB_EMU_MEMORY sets it.</summary>
+    public long MemoryCapacity => (long)_memoryCapacity();
 
     private static readonly Lazy<(EmuRuntime? Runtime, string? Why)> Shared = new(Load);
 

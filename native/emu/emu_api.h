@@ -38,6 +38,8 @@ const char* emu_kernel_name(int index);
 const char* emu_last_error(void);
 /* Bytes currently allocated with emu_malloc. */
 size_t emu_allocated_bytes(void);
+/* The device's capacity in bytes: 8 GiB, or DAB_EMU_MEMORY (bytes, or with a K/M/G suffix). */
+size_t emu_memory_capacity(void);
 
 #ifdef __cplusplus
 }
