@@ -12,9 +12,11 @@ public sealed class ProgressBar(string label, TextWriter output)
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _lastPercent = -1;
     private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private int _firstDone = -1; // a resumed run starts part-way: the ETA counts only the work done here
 
     public void Update(int done, int total, string details)
     {
+        if (_firstDone < 0) _firstDone = Math.Max(0, done - 1);
         int percent = (int)(100L * done / Math.Max(1, total));
         var elapsed = _clock.Elapsed;
         if (_interactive)
@@ -24,7 +26,7 @@ public sealed class ProgressBar(string label, TextWriter output)
             const int width = 24;
             int filled = (int)((long)width * done / Math.Max(1, total));
             var bar = new string('#', filled) + new string('.', width - filled);
-            var line = $"\r{label} [{bar}] {percent,3}% {done}/{total} {details} {Eta(done, total, elapsed)}";
+            var line = $"\r{label} [{bar}] {percent,3}% {done}/{total} {details} {Eta(done - _firstDone, total - _firstDone, elapsed)}";
             int cols = SafeWidth();
             if (line.Length - 1 > cols) line = line[..(cols + 1)];
             output.Write(line.PadRight(Math.Min(cols, 160) + 1));
@@ -33,7 +35,7 @@ public sealed class ProgressBar(string label, TextWriter output)
         else if (percent / 5 != _lastPercent / 5 || done >= total)
         {
             _lastPercent = percent;
-            output.WriteLine($"{label} {percent,3}% {done}/{total} {details} {Eta(done, total, elapsed)}");
+            output.WriteLine($"{label} {percent,3}% {done}/{total} {details} {Eta(done - _firstDone, total - _firstDone, elapsed)}");
         }
     }
 

@@ -1,16 +1,19 @@
-using System.Globalization;
 using Dab.Backends.Cpu;
-using Dab.IO;
 using Dab.Models;
 using Dab.Models.Sort;
 
 namespace Dab.Cli;
 
-/// <summary><c>dab sort</c>: trains a sorting network and writes results.json, curves.csv and the model.</summary>
+/// <summary>
+/// <c>dab sort</c>: trains sorting networks (one run, or one per seed), checkpointing as it goes;
+/// <c>--resume DIR</c> continues a killed run or sweep with its recorded settings.
+/// </summary>
 public static class SortCommand
 {
-    private static readonly string[] ValueOptions =
-        ["length", "steps", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "device", "out", "test-size", "threads", "schedule"];
+    private static readonly string[] TrainingOptions =
+        ["length", "steps", "epochs", "epoch-size", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "seeds",
+         "test-size", "eval-every", "eval-size", "patience", "checkpoint-every", "schedule"];
+    private static readonly string[] ValueOptions = [.. TrainingOptions, "device", "out", "threads", "resume"];
 
     private static readonly Dictionary<string, SortModelKind> Models = new()
     {
@@ -19,22 +22,31 @@ public static class SortCommand
     };
 
     public const string Help = """
-        usage: dab sort [options]
-          --length T       sequence length (default 5)
-          --steps N        training steps, a fresh batch each (default 30000)
-          --batch B        batch size (default 512)
-          --lr X           Adam learning rate (default 0.002)
-          --schedule S     cosine (decay to zero over the run) | constant (the paper's) (default cosine)
-          --gamma G        weight of the bridge (DAB) loss (default 10)
-          --latent N       width of the hard layer (default 256)
-          --model M        dense (Signum-Dense) | elu-dense | tanh-dense (default dense)
-          --estimator E    dab | ste (straight-through; dense only) (default dab)
-          --bridge B       surrogate (bridge loss trains the surrogate only) | input (it also reaches the input)
-          --seed S         seed of initialisation and data (default 1)
-          --device D       cpu | emu | cuda[:N] (default cpu)
-          --threads N      CPU threads for the kernels (default: all cores)
-          --test-size N    held-out sequences for the final accuracy (default 20000)
-          --out DIR        output directory (default runs/sort-<UTC timestamp>)
+        usage: dab sort [options]            train a sorting network (paper section IV-A)
+               dab sort --resume DIR         continue a killed run or seed sweep with its recorded settings
+          --length T         sequence length (default 5)
+          --steps N          training steps, a fresh batch each (default 30000)
+          --epochs E         train for E epochs instead (may be fractional; replaces --steps)
+          --epoch-size N     sequences per epoch (default 2000000, the paper's)
+          --batch B          batch size (default 512; the paper's is 1024)
+          --lr X             Adam learning rate (default 0.002; the paper's is 0.0001)
+          --schedule S       cosine (decay to zero over the run) | constant (the paper's) (default cosine)
+          --gamma G          weight of the bridge (DAB) loss (default 10)
+          --latent N         width of the hard layer (default 256)
+          --model M          dense (Signum-Dense) | elu-dense | tanh-dense (default dense)
+          --estimator E      dab | ste (straight-through estimator) (default dab)
+          --bridge B         surrogate (bridge loss trains the surrogate only) | input (it also reaches the input)
+          --seed S           seed of initialisation and data (default 1)
+          --seeds N          N independent runs with seeds S, S+1, ... in DIR/seed-K; mean and std reported (default 1)
+          --test-size N      held-out sequences for the final accuracy (default 400000, the paper's)
+          --eval-every N     steps between evaluations on the held-out set (default: 25 over the run)
+          --eval-size N      held-out sequences per evaluation (default 20000)
+          --patience N       stop after N evaluations without a better accuracy (default 0: never)
+          --checkpoint-every N  steps between checkpoints (default: at every evaluation)
+          --device D         cpu | emu | cuda[:N] (default cpu)
+          --threads N        CPU threads for the kernels (default: all cores)
+          --out DIR          output directory (default runs/sort-<UTC timestamp>)
+        Each run directory gets config.json, checkpoint.safetensors, results.json, curves.csv and model.safetensors.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -42,14 +54,44 @@ public static class SortCommand
         var a = new CliArgs(args, ValueOptions, ["help"], "sort");
         if (a.Flag("help")) { stdout.WriteLine(Help); return 0; }
         if (a.Positional.Count > 0) throw new UsageException($"'sort' takes no positional arguments, got '{a.Positional[0]}'");
+        if (a.String("threads") != null) Par.Threads = a.Int("threads", Par.Threads, 1, 1024);
+        var runner = new SortRunner(stdout, stderr);
+        if (a.String("resume") is { } resume)
+        {
+            if (TrainingOptions.FirstOrDefault(o => a.String(o) != null) is { } fixedOption)
+                throw new UsageException($"--resume continues a run with its recorded settings; --{fixedOption} cannot be given with it");
+            if (a.String("out") != null) throw new UsageException("--resume writes into the run's own directory; --out cannot be given with it");
+            return runner.Resume(resume, a.String("device") != null ? a.Device() : null);
+        }
+        var config = Parse(a);
+        int seeds = a.Int("seeds", 1, 1, 1000);
+        var outDir = a.String("out") ?? Path.Combine("runs", $"sort-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        return seeds == 1 ? runner.Single(config, outDir) : runner.Sweep(config, seeds, outDir);
+    }
+
+    private static SortConfig Parse(CliArgs a)
+    {
         var model = a.Choice("model", SortModelKind.Dense, Models);
         bool ste = a.Choice("estimator", false, new Dictionary<string, bool> { ["dab"] = false, ["ste"] = true });
-        if (ste && model != SortModelKind.Dense) throw new UsageException("--estimator ste applies to the dense (signum) model only");
+        if (ste && model is SortModelKind.EluDense or SortModelKind.TanhDense)
+            throw new UsageException($"--estimator ste needs a model with a hard layer; {SortNet.Name(model)} has none");
+        int batch = a.Int("batch", 512, 1, 1 << 20);
+        if (a.String("epochs") != null && a.String("steps") != null) throw new UsageException("give --steps or --epochs, not both");
+        if (a.String("epoch-size") != null && a.String("epochs") == null) throw new UsageException("--epoch-size applies only with --epochs");
+        int steps = a.Int("steps", 30000, 1);
+        if (a.String("epochs") != null)
+        {
+            double epochs = a.Double("epochs", 1, 0, 1e6, exclusiveMin: true);
+            long samples = (long)Math.Ceiling(epochs * a.Int("epoch-size", SortConfig.PaperEpochSize, 1));
+            long s = (samples + batch - 1) / batch;
+            if (s > int.MaxValue) throw new UsageException($"--epochs {epochs} is {s} steps of {batch}, too many");
+            steps = (int)Math.Max(1, s);
+        }
         var config = new SortConfig
         {
             Length = a.Int("length", 5, 2, 64),
-            Steps = a.Int("steps", 30000, 1),
-            Batch = a.Int("batch", 512, 1, 1 << 20),
+            Steps = steps,
+            Batch = batch,
             LearningRate = a.Double("lr", 2e-3, 0, 10, exclusiveMin: true),
             Gamma = a.Double("gamma", 10, 0),
             Latent = a.Int("latent", 256, 1, 1 << 16),
@@ -58,74 +100,15 @@ public static class SortCommand
             BridgeMode = a.Choice("bridge", BridgeMode.SurrogateOnly, new Dictionary<string, BridgeMode> { ["surrogate"] = BridgeMode.SurrogateOnly, ["input"] = BridgeMode.AlsoInput }),
             Seed = a.ULong("seed", 1),
             Device = a.Device(),
-            TestSize = a.Int("test-size", 20_000, 1),
+            TestSize = a.Int("test-size", SortConfig.PaperTestSize, 1),
             CosineDecay = a.Choice("schedule", true, new Dictionary<string, bool> { ["cosine"] = true, ["constant"] = false }),
+            EvalEvery = a.Int("eval-every", 0, 1),
+            EvalSize = a.Int("eval-size", 20_000, 1),
+            Patience = a.Int("patience", 0, 0),
+            CheckpointEvery = a.Int("checkpoint-every", 0, 1),
         };
-        if (a.String("threads") != null) Par.Threads = a.Int("threads", Par.Threads, 1, 1024);
-        var outDir = a.String("out") ?? Path.Combine("runs", $"sort-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        try { Directory.CreateDirectory(outDir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--out: cannot create '{outDir}': {e.Message}"); }
-
-        string name = SortNet.Name(model, ste);
-        stdout.WriteLine($"dab sort: {name}, T={config.Length}, {config.Steps} steps of {config.Batch}, Adam lr {config.LearningRate}, gamma {config.Gamma}, device {config.Device}, {Par.Threads} threads");
-        using var trainer = new SortTrainer(config);
-        var bar = new ProgressBar("train", stderr);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        SortResult result;
-        try
-        {
-            result = trainer.Run(new SyncProgress<SortProgress>(p => bar.Update(p.Step, p.Steps,
-                $"loss {p.Loss:F4} bridge {p.BridgeLoss:F4} acc {p.BatchAccuracy:P1} {p.SamplesPerSecond / 1000:F1}k samples/s")), cancel.Token);
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
-
-        var results = new Dictionary<string, object?>
-        {
-            ["task"] = "sort",
-            ["model"] = name,
-            ["length"] = config.Length,
-            ["steps"] = result.Samples / config.Batch,
-            ["batch"] = config.Batch,
-            ["samples"] = result.Samples,
-            ["seconds"] = Math.Round(result.Seconds, 3),
-            ["samples_per_second"] = Math.Round(result.Samples / Math.Max(1e-9, result.Seconds), 1),
-            ["test_all_or_none_accuracy"] = result.TestAccuracy,
-            ["test_size"] = config.TestSize,
-            ["final_loss"] = result.FinalLoss,
-            ["final_bridge_loss"] = result.FinalBridgeLoss,
-            ["lr"] = config.LearningRate,
-            ["schedule"] = config.CosineDecay ? "cosine" : "constant",
-            ["gamma"] = config.Gamma,
-            ["latent"] = config.Latent,
-            ["estimator"] = ste ? "ste" : (model == SortModelKind.Dense ? "dab" : "none"),
-            ["bridge"] = config.BridgeMode == BridgeMode.SurrogateOnly ? "surrogate" : "input",
-            ["seed"] = config.Seed,
-            ["device"] = config.Device.ToString(),
-            ["threads"] = Par.Threads,
-            ["interrupted"] = cancel.IsCancellationRequested,
-            ["finished_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-        };
-        var resultsPath = Path.Combine(outDir, "results.json");
-        SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), trainer.Model,
-            new Dictionary<string, string> { ["model"] = name, ["length"] = config.Length.ToString(CultureInfo.InvariantCulture) });
-        AtomicFile.WriteAllText(Path.Combine(outDir, "curves.csv"), Csv(result.Curve));
-        AtomicFile.WriteAllText(resultsPath, JsonOut.Serialize(results));
-        stdout.WriteLine($"test all-or-none accuracy {result.TestAccuracy * 100:F2}% on {config.TestSize} held-out sequences ({result.Seconds:F1}s); results in {resultsPath}");
-        return 0;
-    }
-
-    private static string Csv(List<double[]> curve)
-    {
-        var sb = new System.Text.StringBuilder("step,samples,loss,bridge_loss,batch_accuracy\n");
-        foreach (var r in curve) sb.AppendLine(string.Join(",", r.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
-        return sb.ToString();
-    }
-
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return config;
     }
 }

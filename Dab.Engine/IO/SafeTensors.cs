@@ -59,8 +59,11 @@ public static class SafeTensors
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads and checks the whole header before any tensor is made: a damaged file gives InvalidDataException.</summary>
-    private static List<Entry> ReadHeader(byte[] data, string path, out int dataStart)
+    private static List<Entry> ReadHeader(byte[] data, string path, out int dataStart) => ReadHeader(data, path, out dataStart, out _);
+
+    private static List<Entry> ReadHeader(byte[] data, string path, out int dataStart, out Dictionary<string, string> metadata)
     {
+        metadata = new Dictionary<string, string>();
         InvalidDataException Bad(string what) => new($"safetensors: '{path}' {what}");
         if (data.Length < 8) throw Bad("is too short to be a safetensors file");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data);
@@ -87,7 +90,13 @@ public static class SafeTensors
             {
                 var name = prop.Name;
                 if (!names.Add(name)) throw Bad($"names tensor '{name}' twice");
-                if (name == "__metadata__") continue;
+                if (name == "__metadata__")
+                {
+                    if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad("has a __metadata__ that is not an object");
+                    foreach (var m in prop.Value.EnumerateObject())
+                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw Bad($"has metadata '{m.Name}' that is not a string");
+                    continue;
+                }
                 var o = prop.Value;
                 if (o.ValueKind != JsonValueKind.Object
                     || !o.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String
@@ -127,10 +136,13 @@ public static class SafeTensors
     }
 
     /// <summary>Reads every tensor of a file onto the CPU; the caller owns them.</summary>
-    public static Dictionary<string, Tensor> Load(string path)
+    public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
+
+    /// <summary>Reads every tensor of a file onto the CPU, and the header's string metadata.</summary>
+    public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
     {
         var data = File.ReadAllBytes(path);
-        var entries = ReadHeader(data, path, out int dataStart);
+        var entries = ReadHeader(data, path, out int dataStart, out metadata);
         var result = new Dictionary<string, Tensor>();
         try
         {
@@ -156,27 +168,33 @@ public static class SafeTensors
     public static void LoadInto(string path, Module module)
     {
         var loaded = Load(path);
-        try
-        {
-            var targets = module.NamedParameters().ToList();
-            foreach (var (name, p) in targets)
-            {
-                if (!loaded.TryGetValue(name, out var t))
-                    throw new InvalidDataException($"safetensors: '{path}' has no tensor '{name}'");
-                if (!ShapeUtil.SameShape(t.Shape, p.Shape))
-                    throw new InvalidDataException($"safetensors: '{path}': '{name}' has shape {ShapeUtil.Format(t.Shape)}, the model expects {ShapeUtil.Format(p.Shape)}");
-            }
-            using (Autograd.Autograd.NoGrad())
-                foreach (var (name, p) in targets)
-                {
-                    using var conv = loaded[name].To(p.DType);
-                    p.CopyFrom(conv);
-                }
-        }
+        try { CopyInto(module, loaded, $"'{path}'"); }
         finally
         {
             foreach (var t in loaded.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Copies tensors named <paramref name="prefix"/> + parameter name into the module's parameters; every parameter
+    /// must be present with its shape, and all are checked before any is copied.
+    /// </summary>
+    public static void CopyInto(Module module, IReadOnlyDictionary<string, Tensor> tensors, string source, string prefix = "")
+    {
+        var targets = module.NamedParameters().ToList();
+        foreach (var (name, p) in targets)
+        {
+            if (!tensors.TryGetValue(prefix + name, out var t))
+                throw new InvalidDataException($"safetensors: {source} has no tensor '{prefix + name}'");
+            if (!ShapeUtil.SameShape(t.Shape, p.Shape))
+                throw new InvalidDataException($"safetensors: {source}: '{prefix + name}' has shape {ShapeUtil.Format(t.Shape)}, the model expects {ShapeUtil.Format(p.Shape)}");
+        }
+        using (Autograd.Autograd.NoGrad())
+            foreach (var (name, p) in targets)
+            {
+                using var conv = tensors[prefix + name].To(p.DType);
+                p.CopyFrom(conv);
+            }
     }
 
     private static byte[] ToBytes(Tensor t)

@@ -32,6 +32,9 @@ public sealed class Adam : Optimizer
         p.Backend.AdamUpdate(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, ++_steps[i], Decoupled);
     }
 
+    protected override IReadOnlyList<(string Name, Tensor?[] Slots)> StateSlots => [("m", _m), ("v", _v)];
+    protected override long[]? PerParameterSteps => _steps;
+
     public override void Dispose()
     {
         foreach (var t in _m) t?.Dispose();

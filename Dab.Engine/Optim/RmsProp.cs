@@ -28,6 +28,8 @@ public sealed class RmsProp : Optimizer
         p.AddInPlace(step, -LearningRate);
     }
 
+    protected override IReadOnlyList<(string Name, Tensor?[] Slots)> StateSlots => [("square_avg", _sq)];
+
     public override void Dispose()
     {
         foreach (var t in _sq) t?.Dispose();

@@ -35,6 +35,8 @@ public sealed class Sgd : Optimizer
         p.AddInPlace(step, -LearningRate);
     }
 
+    protected override IReadOnlyList<(string Name, Tensor?[] Slots)> StateSlots => [("momentum_buffer", _buf)];
+
     public override void Dispose()
     {
         foreach (var t in _buf) t?.Dispose();

@@ -10,6 +10,9 @@ public sealed class SortData(int length, ulong seed)
 {
     private readonly Generator _gen = new(seed);
 
+    /// <summary>How far the generator has advanced: restoring it makes the following batches the same again (checkpoints).</summary>
+    public ulong Offset { get => _gen.Offset; set => _gen.Offset = value; }
+
     public int Length { get; } = length >= 2 ? length : throw new ArgumentOutOfRangeException(nameof(length), $"sort length must be at least 2, got {length}");
 
     /// <summary>A fresh batch: inputs (B, T) float32 and targets (B, T) int64.</summary>

@@ -3,40 +3,25 @@ using Dab.Optim;
 
 namespace Dab.Models.Sort;
 
-public sealed record SortConfig
-{
-    public int Length { get; init; } = 5;
-    public int Steps { get; init; } = 30000;
-    public int Batch { get; init; } = 512;
-    public double LearningRate { get; init; } = 2e-3;
-    public double Gamma { get; init; } = 10;
-    public int Latent { get; init; } = 256;
-    public SortModelKind Model { get; init; } = SortModelKind.Dense;
-    public bool StraightThrough { get; init; }
-    public BridgeMode BridgeMode { get; init; } = BridgeMode.SurrogateOnly;
-    public ulong Seed { get; init; } = 1;
-    public Device Device { get; init; } = Device.Cpu;
-    public int TestSize { get; init; } = 20_000;
-    /// <summary>Cosine decay of the learning rate to zero over the run (false: constant, as in the paper).</summary>
-    public bool CosineDecay { get; init; } = true;
+public readonly record struct SortProgress(int Step, int Steps, double Loss, double BridgeLoss, double BatchAccuracy, double SamplesPerSecond, double? TestAccuracy = null);
 
-    public void Validate()
-    {
-        if (Length < 2) throw new ArgumentOutOfRangeException(nameof(Length), $"--length must be at least 2, got {Length}");
-        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), $"--steps must be at least 1, got {Steps}");
-        if (Batch < 1) throw new ArgumentOutOfRangeException(nameof(Batch), $"--batch must be at least 1, got {Batch}");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), $"--lr must be positive, got {LearningRate}");
-        if (!(Gamma >= 0) || double.IsInfinity(Gamma)) throw new ArgumentOutOfRangeException(nameof(Gamma), $"--gamma must be >= 0, got {Gamma}");
-        if (Latent < 1) throw new ArgumentOutOfRangeException(nameof(Latent), $"--latent must be at least 1, got {Latent}");
-        if (TestSize < 1) throw new ArgumentOutOfRangeException(nameof(TestSize), $"--test-size must be at least 1, got {TestSize}");
-    }
+/// <summary>
+/// The outcome of a run. <paramref name="Curve"/> rows are (step, samples, loss, bridge loss, smoothed batch accuracy,
+/// test accuracy on the evaluation set or NaN where none was measured).
+/// </summary>
+public sealed record SortResult(double TestAccuracy, long Samples, double Seconds, double FinalLoss, double FinalBridgeLoss,
+    List<double[]> Curve, double BestTestAccuracy = double.NaN, int StepsDone = 0, bool StoppedEarly = false, double EvalSeconds = 0)
+{
+    /// <summary>Training throughput, evaluation time excluded.</summary>
+    public double SamplesPerSecond => Samples / Math.Max(1e-9, Seconds - EvalSeconds);
 }
 
-public readonly record struct SortProgress(int Step, int Steps, double Loss, double BridgeLoss, double BatchAccuracy, double SamplesPerSecond);
-
-public sealed record SortResult(double TestAccuracy, long Samples, double Seconds, double FinalLoss, double FinalBridgeLoss, List<double[]> Curve);
-
-/// <summary>Trains one sorting model on fresh batches and measures all-or-none accuracy on a fixed held-out set.</summary>
+/// <summary>
+/// Trains one sorting model on fresh batches and measures all-or-none accuracy on a fixed held-out set.
+/// Everything a run depends on (parameters, optimizer state, the data generator's position, the curves,
+/// the early-stopping state) is in <see cref="SortTrainingState"/> and the checkpoint, so a resumed run
+/// continues bit for bit where the backend is deterministic.
+/// </summary>
 public sealed class SortTrainer : IDisposable
 {
     private const ulong TestSeedOffset = 0x7E57_0000_0000;
@@ -56,6 +41,7 @@ public sealed class SortTrainer : IDisposable
     public SortNet Model { get; }
     public Adam Optimizer { get; }
     public SortData Data { get; }
+    public SortTrainingState State { get; } = new();
 
     /// <summary>One optimisation step on a fresh batch; returns (loss, bridge loss, batch accuracy).</summary>
     public (double Loss, double Bridge, double Accuracy) Step()
@@ -73,7 +59,7 @@ public sealed class SortTrainer : IDisposable
         return (task.Item(), bridge?.Item() ?? 0, acc);
     }
 
-    /// <summary>All-or-none accuracy on the held-out set (the same sequences for every model with this length).</summary>
+    /// <summary>All-or-none accuracy on the first <paramref name="size"/> held-out sequences (the same for every model with this length).</summary>
     public double Evaluate(int? size = null)
     {
         int n = size ?? Config.TestSize;
@@ -95,29 +81,51 @@ public sealed class SortTrainer : IDisposable
         finally { Model.Train(); }
     }
 
-    public SortResult Run(IProgress<SortProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains from the current state to <see cref="SortConfig.Steps"/> (or an early stop, or cancellation), evaluating every
+    /// <see cref="SortConfig.EvalInterval"/> steps and, when <paramref name="checkpointPath"/> is given, checkpointing every
+    /// <see cref="SortConfig.CheckpointInterval"/> steps.
+    /// </summary>
+    public SortResult Run(IProgress<SortProgress>? progress = null, CancellationToken cancel = default, string? checkpointPath = null)
     {
+        var s = State;
         var sw = Stopwatch.StartNew();
-        var curve = new List<double[]>();
-        double loss = 0, bridge = 0, emaAcc = 0;
-        int step = 0;
-        for (step = 1; step <= Config.Steps && !cancel.IsCancellationRequested; step++)
+        double startSeconds = s.Seconds;
+        int startStep = s.Step;
+        double startEval = s.EvalSeconds;
+        while (s.Step < Config.Steps && !s.StoppedEarly && !cancel.IsCancellationRequested)
         {
+            int step = s.Step + 1;
             if (Config.CosineDecay)
                 Optimizer.LearningRate = Config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / Config.Steps));
             var (l, b, a) = Step();
-            (loss, bridge) = (l, b);
-            emaAcc = step == 1 ? a : 0.95 * emaAcc + 0.05 * a;
-            if (step % 50 == 0 || step == Config.Steps)
+            s.Step = step;
+            (s.Loss, s.Bridge) = (l, b);
+            s.EmaAccuracy = step == 1 ? a : 0.95 * s.EmaAccuracy + 0.05 * a;
+            s.Seconds = startSeconds + sw.Elapsed.TotalSeconds;
+            bool eval = step % Config.EvalInterval == 0 || step == Config.Steps;
+            double? test = null;
+            if (eval)
             {
-                double sps = step * (double)Config.Batch / sw.Elapsed.TotalSeconds;
-                progress?.Report(new SortProgress(step, Config.Steps, l, b, emaAcc, sps));
-                curve.Add([step, (double)step * Config.Batch, l, b, emaAcc]);
+                var evalStart = sw.Elapsed.TotalSeconds;
+                test = Evaluate(Math.Min(Config.EvalSize, Config.TestSize));
+                s.EvalSeconds += sw.Elapsed.TotalSeconds - evalStart;
+                s.Seconds = startSeconds + sw.Elapsed.TotalSeconds;
+                if (test > s.BestAccuracy) (s.BestAccuracy, s.EvalsWithoutImprovement) = (test.Value, 0);
+                else if (++s.EvalsWithoutImprovement >= Config.Patience && Config.Patience > 0) s.StoppedEarly = true;
             }
+            if (eval || step % 50 == 0)
+            {
+                double sps = (step - startStep) * (double)Config.Batch / Math.Max(1e-9, s.Seconds - startSeconds - (s.EvalSeconds - startEval));
+                progress?.Report(new SortProgress(step, Config.Steps, l, b, s.EmaAccuracy, sps, test));
+                s.Curve.Add([step, (double)step * Config.Batch, l, b, s.EmaAccuracy, test ?? double.NaN]);
+            }
+            if (checkpointPath != null && (step % Config.CheckpointInterval == 0 || s.StoppedEarly))
+                SortCheckpoint.Save(checkpointPath, this);
         }
-        double seconds = sw.Elapsed.TotalSeconds;
-        long samples = (long)(step - 1) * Config.Batch;
-        return new SortResult(Evaluate(), samples, seconds, loss, bridge, curve);
+        double final = Evaluate();
+        s.BestAccuracy = Math.Max(s.BestAccuracy, final);
+        return new SortResult(final, (long)s.Step * Config.Batch, s.Seconds, s.Loss, s.Bridge, s.Curve, s.BestAccuracy, s.Step, s.StoppedEarly, s.EvalSeconds);
     }
 
     public void Dispose()
@@ -125,4 +133,21 @@ public sealed class SortTrainer : IDisposable
         Optimizer.Dispose();
         Model.Dispose();
     }
+}
+
+/// <summary>Where a run stands, beyond the parameters and optimizer state: what a checkpoint must restore.</summary>
+public sealed class SortTrainingState
+{
+    public int Step { get; set; }
+    /// <summary>Wall-clock seconds of the run so far, evaluations included.</summary>
+    public double Seconds { get; set; }
+    /// <summary>The part of <see cref="Seconds"/> spent evaluating on the held-out set.</summary>
+    public double EvalSeconds { get; set; }
+    public double Loss { get; set; }
+    public double Bridge { get; set; }
+    public double EmaAccuracy { get; set; }
+    public double BestAccuracy { get; set; } = double.NegativeInfinity;
+    public int EvalsWithoutImprovement { get; set; }
+    public bool StoppedEarly { get; set; }
+    public List<double[]> Curve { get; } = new();
 }
