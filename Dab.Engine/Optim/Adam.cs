@@ -32,6 +32,27 @@ public sealed class Adam : Optimizer
         p.Backend.AdamUpdate(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, ++_steps[i], Decoupled);
     }
 
+    /// <summary>The moment buffers of parameter <paramref name="i"/>, created if needed: for code that runs the update itself (a captured GPU graph).</summary>
+    public (Tensor M, Tensor V) Moments(int i) => (_m[i] ??= State(Parameters[i]), _v[i] ??= State(Parameters[i]));
+
+    /// <summary>
+    /// Counts one step for every parameter whose update ran elsewhere (a replayed graph) and returns the per-parameter step
+    /// numbers, for the bias corrections of that update.
+    /// </summary>
+    public ReadOnlySpan<long> CountStep()
+    {
+        StepCount++;
+        for (int i = 0; i < _steps.Length; i++) _steps[i]++;
+        return _steps;
+    }
+
+    /// <summary>Step size, 1/sqrt of the second bias correction, and the decoupled decay factor of an update at step <paramref name="step"/>.</summary>
+    public (double StepSize, double InvSqrtBc2, double Shrink) StepScalars(long step)
+    {
+        double bc1 = 1 - Math.Pow(Beta1, step), bc2 = 1 - Math.Pow(Beta2, step);
+        return (LearningRate / bc1, 1 / Math.Sqrt(bc2), Decoupled ? 1 - LearningRate * WeightDecay : 1);
+    }
+
     protected override IReadOnlyList<(string Name, Tensor?[] Slots)> StateSlots => [("m", _m), ("v", _v)];
     protected override long[]? PerParameterSteps => _steps;
 

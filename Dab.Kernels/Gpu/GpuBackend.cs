@@ -181,4 +181,22 @@ public sealed partial class GpuBackend : IBackend
             if (F32(param)) a.Add((float)c); else a.Add(c);
         Launch(a, "adam_" + Suffix(param), GridFor(param.Numel), new(Threads), Describe("adam", param));
     }
+
+    /// <summary>
+    /// The fused Adam update with its per-step scalars (step size, 1/sqrt(bias correction 2), decay factor) read from
+    /// <paramref name="scalars"/> (float64, row <paramref name="slot"/> of an (n, 3) tensor): a captured graph replays it
+    /// while the host rewrites the scalars before each replay.
+    /// </summary>
+    public void AdamUpdateDeviceScalars(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1, double beta2, double eps, double l2,
+        Tensor scalars, int slot)
+    {
+        if (scalars.DType != DType.Float64 || scalars.Rank != 2 || scalars.Shape[1] != 3 || slot < 0 || slot >= scalars.Shape[0])
+            throw new ArgumentException($"adam: scalars must be float64 (n, 3) with a row for slot {slot}, got {scalars.DType} {ShapeUtil.Format(scalars.Shape)}", nameof(scalars));
+        if (param.Numel == 0) return;
+        var a = KernelArgs.Begin().Ptr(P(param)).Ptr(P(grad)).Ptr(P(m)).Ptr(P(v)).Add(param.Numel);
+        foreach (var c in new[] { beta1, beta2, eps, l2 })
+            if (F32(param)) a.Add((float)c); else a.Add(c);
+        a.Ptr(P(scalars)).Add(slot);
+        Launch(a, "adam_dev_" + Suffix(param), GridFor(param.Numel), new(Threads), Describe("adam (device scalars)", param));
+    }
 }

@@ -4,11 +4,10 @@ using Dab.Kernels.Gpu;
 namespace Dab.Models.Sort;
 
 /// <summary>
-/// A sort training step replayed as one captured graph on a GPU device: the forward pass, both
-/// losses and the whole backward pass (the hard node's surrogate VJP included) are captured once
-/// into static input, output and gradient tensors; each step fills the inputs, replays, and runs the
-/// optimizer on the gradients the replay wrote (the optimizer stays outside the graph because its
-/// learning rate and bias corrections change every step).
+/// A whole sort training step replayed as one captured graph on a GPU device: the forward pass, both
+/// losses, the backward pass (the hard node's surrogate VJP included) and the Adam update are captured
+/// once into static input, output and gradient tensors. Each step uploads a fresh batch and the
+/// optimizer's per-step scalars (learning rate, bias corrections), then replays.
 /// </summary>
 public sealed class SortGraphStep : IDisposable
 {
@@ -16,6 +15,7 @@ public sealed class SortGraphStep : IDisposable
     private readonly Tensor _x, _y, _task, _logits;
     private readonly Tensor? _bridge;
     private readonly GpuGraph _graph;
+    private readonly GraphedAdam _adam;
 
     public SortGraphStep(SortTrainer trainer)
     {
@@ -26,6 +26,7 @@ public sealed class SortGraphStep : IDisposable
         _x = Tensor.Zeros([cfg.Batch, cfg.Length], DType.Float32, cfg.Device).DetachFromScopes();
         _y = Tensor.Zeros([cfg.Batch, cfg.Length], DType.Int64, cfg.Device).DetachFromScopes();
         trainer.Optimizer.ZeroGrad(); // the captured backward allocates the gradients the replays overwrite
+        _adam = new GraphedAdam(trainer.Optimizer, backend);
         Tensor? task = null, bridge = null, logits = null;
         using (Tensor.Scope())
             _graph = backend.Capture(() =>
@@ -34,6 +35,7 @@ public sealed class SortGraphStep : IDisposable
                 task = SortMetrics.Loss(logits, _y).DetachFromScopes();
                 bridge = DabLayer.TotalBridgeLoss(trainer.Model)?.DetachFromScopes();
                 (bridge == null ? task : task.Add(bridge)).Backward();
+                _adam.RecordUpdate();
             });
         (_task, _bridge, _logits) = (task!, bridge, logits!);
     }
@@ -49,8 +51,8 @@ public sealed class SortGraphStep : IDisposable
             _x.CopyFrom(x);
             _y.CopyFrom(y);
         }
+        _adam.PrepareStep();
         _graph.Replay();
-        _trainer.Optimizer.Step();
         double acc = SortMetrics.AllOrNoneCorrect(_logits, _y) / (double)_trainer.Config.Batch;
         return (_task.Item(), _bridge?.Item() ?? 0, acc);
     }
@@ -58,6 +60,7 @@ public sealed class SortGraphStep : IDisposable
     public void Dispose()
     {
         _graph.Dispose();
+        _adam.Dispose();
         foreach (var t in new[] { _x, _y, _task, _logits, _bridge }) t?.Dispose();
     }
 }

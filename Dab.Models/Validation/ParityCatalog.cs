@@ -262,6 +262,9 @@ public static class ParityCatalog
             x.That(Math.Abs(a.Loss - b.Loss) <= 1e-5 * Math.Abs(a.Loss), $"graph step {i}: loss {b.Loss}, eager {a.Loss}");
             x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-4 * Math.Abs(a.Bridge) + 1e-6, $"graph step {i}: bridge loss {b.Bridge}, eager {a.Bridge}");
         }
+        x.That(graphed.Optimizer.StepCount == eager.Optimizer.StepCount, $"graph: {graphed.Optimizer.StepCount} optimizer steps, eager {eager.Optimizer.StepCount}");
+        foreach (var ((name, pe), (_, pg)) in eager.Model.NamedParameters().Zip(graphed.Model.NamedParameters()))
+            x.Close(pe, pg, 1e-5, 1e-6, $"parameter {name} after 4 graph-replayed steps (Adam update inside the graph)");
     }
 
     private static void SortSteps(ParityContext x)
