@@ -183,7 +183,7 @@ public sealed class Canvas
         foreach (var ch in text)
         {
             var rows = BitmapFont.Rows(ch);
-            for (int r = 0; r < BitmapFont.GlyphHeight; r++)
+            for (int r = 0; r < rows.Length; r++)
                 for (int col = 0; col < BitmapFont.GlyphWidth; col++)
                     if ((rows[r] & (1 << (BitmapFont.GlyphWidth - 1 - col))) != 0)
                         FillRect(cx + col * scale, y + r * scale, scale, scale, c);
@@ -204,7 +204,7 @@ public sealed class Canvas
         foreach (var ch in text)
         {
             var rows = BitmapFont.Rows(ch);
-            for (int r = 0; r < BitmapFont.GlyphHeight; r++)
+            for (int r = 0; r < rows.Length; r++)
                 for (int col = 0; col < BitmapFont.GlyphWidth; col++)
                     if ((rows[r] & (1 << (BitmapFont.GlyphWidth - 1 - col))) != 0)
                         FillRect(x + r * scale, cy - (col + 1) * scale, scale, scale, c);

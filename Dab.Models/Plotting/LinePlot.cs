@@ -34,6 +34,9 @@ public sealed class PlotSeries
     /// <summary>Opacity of the spread band.</summary>
     public double BandOpacity { get; set; } = 0.2;
 
+    /// <summary>Draws a small square at every point, not only at isolated ones.</summary>
+    public bool Markers { get; set; }
+
     /// <summary>Whether the series gets a legend entry (entries with the same name and colour are shown once).</summary>
     public bool InLegend { get; set; } = true;
 
@@ -253,7 +256,7 @@ public sealed class LinePlot
         {
             double v = k * step;
             if (Math.Abs(v) < step * 1e-9) v = 0;
-            ticks.Add((v, FormatTick(v, step, percent)));
+            ticks.Add((v, FormatTick(v, step, percent, Math.Max(Math.Abs(lo), Math.Abs(hi)))));
         }
         return ticks;
     }
@@ -273,17 +276,22 @@ public sealed class LinePlot
         return ticks;
     }
 
-    /// <summary>A tick label with as many decimals as the step needs; large values get k, M, G suffixes.</summary>
-    public static string FormatTick(double v, double step, bool percent = false)
+    /// <summary>
+    /// A tick label with as many decimals as the step needs. Large values get a k, M or G suffix, chosen
+    /// from <paramref name="magnitude"/> (the axis's largest absolute value; default the value itself)
+    /// so that one axis uses one suffix. Zero is always "0" (or "0%").
+    /// </summary>
+    public static string FormatTick(double v, double step, bool percent = false, double magnitude = double.NaN)
     {
         string suffix = "";
         if (percent) { v *= 100; step *= 100; suffix = "%"; }
         else
         {
-            double mag = Math.Max(Math.Abs(v), step);
+            double mag = double.IsFinite(magnitude) ? magnitude : Math.Max(Math.Abs(v), step);
             (double scale, string s) = mag >= 1e9 ? (1e9, "G") : mag >= 1e6 ? (1e6, "M") : mag >= 1e4 ? (1e3, "k") : (1, "");
             v /= scale; step /= scale; suffix = s;
         }
+        if (v == 0) return percent ? "0%" : "0";
         int decimals = Math.Clamp((int)-Math.Floor(Math.Log10(step) + 1e-9), 0, 10);
         return v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + suffix;
     }
@@ -345,9 +353,9 @@ public sealed class LinePlot
             bool prev = i > 0 && PlotSeries.Finite(s.X[i - 1], s.Y[i - 1], LogX);
             double px = area.PixelX(s.X[i]), py = area.PixelY(s.Y[i]);
             if (next) canvas.DrawLine(px, py, area.PixelX(s.X[i + 1]), area.PixelY(s.Y[i + 1]), s.Color, s.LineWidth, s.Opacity);
-            else if (!prev)
+            if (s.Markers || (!next && !prev))
             {
-                // An isolated point (its neighbours are gaps): a small square, so it is still visible.
+                // A marker; an isolated point (its neighbours are gaps) always gets one, so it is still visible.
                 int m = s.LineWidth + 3;
                 if (px > -1e6 && px < 1e6 && py > -1e6 && py < 1e6)
                     canvas.FillRect((int)Math.Round(px) - m / 2, (int)Math.Round(py) - m / 2, m, m, s.Color, s.Opacity);

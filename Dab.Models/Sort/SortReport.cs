@@ -465,15 +465,14 @@ public static class SortReport
         {
             Title = "Effect of pondering (paper Fig. 6)",
             XLabel = "ponder steps",
-            YLabel = "best test accuracy",
-            YRange = (0, 1),
+            YLabel = "best test accuracy (mean, std band)",
             YAsPercent = true,
         };
         foreach (var m in OrderModels(ponderModels))
             foreach (var g in cells.Where(c => c.Model == m).GroupBy(c => c.Length).OrderBy(g => g.Key))
             {
                 var pts = g.OrderBy(c => c.Ponder).ToList();
-                plot.Add($"{DisplayName(m)} T={g.Key}", pts.Select(c => (double)c.Ponder).ToArray(), pts.Select(c => c.Mean).ToArray(), pts.Select(c => c.Std).ToArray());
+                plot.Add($"{DisplayName(m)} T={g.Key}", pts.Select(c => (double)c.Ponder).ToArray(), pts.Select(c => c.Mean).ToArray(), pts.Select(c => c.Std).ToArray()).Markers = true;
             }
         return plot;
     }
