@@ -155,7 +155,7 @@ public sealed class LinePlot
     public PlotArea Area(int width, int height)
     {
         CheckSize(width, height);
-        var (xmin, xmax) = XLimits();
+        var (xmin, xmax) = XLimits(width);
         var (ymin, ymax, yTicks) = YLimits(height);
         int yTickWidth = yTicks.Max(t => BitmapFont.Width(t.Label));
         int left = Pad + (YLabel.Length > 0 ? BitmapFont.Height() + Pad : 0) + yTickWidth + TickLen + 4;
@@ -189,7 +189,7 @@ public sealed class LinePlot
             }
     }
 
-    private (double Min, double Max) XLimits()
+    private (double Min, double Max) XLimits(int width)
     {
         if (_xRange is { } fixedRange)
         {
@@ -207,7 +207,7 @@ public sealed class LinePlot
         }
         if (!double.IsFinite(lo)) return (0, 1);
         var (l, h) = Widen(lo, hi);
-        double step = NiceStep((h - l) / 6);
+        double step = NiceStep((h - l) / TickTarget(width, 90));
         return (Math.Floor(l / step + 1e-9) * step, Math.Ceiling(h / step - 1e-9) * step);
     }
 

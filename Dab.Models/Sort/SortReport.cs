@@ -208,7 +208,10 @@ public static class SortReport
             xs.Add(Parse(cells[samples], path, li));
             ys.Add(Parse(a, path, li));
         }
-        return new SortCurve(xs.ToArray(), ys.ToArray(), test >= 0);
+        var sx = xs.ToArray();
+        var sy = ys.ToArray();
+        Array.Sort(sx, sy); // samples only grow in one run; a resumed or concatenated file is put in order
+        return new SortCurve(sx, sy, test >= 0);
 
         static double Parse(string s, string path, int li) =>
             double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
@@ -297,7 +300,7 @@ public static class SortReport
             {
                 if (!table.TryGetValue((m, t), out var c)) { md.Append(" — |"); continue; }
                 md.Append(' ').Append(FormatCell(c));
-                if (ponderModels.Contains(m)) md.Append($" (ponder {c.Ponder})");
+                if (ponderModels.Contains(m) || c.Ponder != 0) md.Append($" (ponder {c.Ponder})");
                 md.Append(" |");
             }
             md.AppendLine();
@@ -366,6 +369,8 @@ public static class SortReport
         md.AppendLine("![test accuracy against samples seen](curves.png)").AppendLine();
         int noCurve = runs.Count(r => r.Curve == null);
         if (noCurve > 0) md.AppendLine($"{noCurve} run(s) have no curves.csv and are not in curves.png.");
+        int binned = runs.Count(r => r.Curve != null && r.Curve.Samples.Length > MaxPlotPoints);
+        if (binned > 0) md.AppendLine($"{binned} curve(s) have more than {MaxPlotPoints} points; the plot shows them averaged into {MaxPlotPoints} bins.");
         if (batchOnly > 0) md.AppendLine($"{batchOnly} run(s) have an older curves.csv without test_accuracy; their curve is the running batch accuracy (marked \"batch acc.\" in the legend).");
         string? ponderPng = null;
         if (ponderModels.Count > 0)
@@ -412,21 +417,44 @@ public static class SortReport
             if (g.Key.Batch) batchOnly += members.Count;
             string label = GroupLabel(g.Key.Model, g.Key.Length, g.Key.Ponder, ponderModels.Contains(g.Key.Model))
                            + (g.Key.Batch ? " (batch acc.)" : "") + (members.Count > 1 ? $" x{members.Count}" : "");
-            foreach (var r in members)
+            var curves = members.Select(r => Downsample(r.Curve!, MaxPlotPoints)).ToList();
+            foreach (var c in curves)
             {
-                var s = plot.Add(label, r.Curve!.Samples, r.Curve.Accuracy, color: color);
+                var s = plot.Add(label, c.Samples, c.Accuracy, color: color);
                 s.LineWidth = members.Count > 1 ? 1 : 2;
                 s.Opacity = members.Count > 1 ? 0.45 : 1;
             }
             if (members.Count > 1)
             {
-                var (x, mean, std) = MeanCurve(members.Select(r => r.Curve!).ToList());
+                var (x, mean, std) = MeanCurve(curves);
                 var m = plot.Add(label, x, mean, std, color);
                 m.LineWidth = 2;
             }
         }
         if (plot.Series.Count == 0) plot.Add("no curves.csv found", Array.Empty<double>(), Array.Empty<double>());
         return (plot, batchOnly);
+    }
+
+    /// <summary>Curves longer than this (a batch accuracy logged every step) are averaged into this many bins for the plot.</summary>
+    public const int MaxPlotPoints = 300;
+
+    /// <summary>Averages consecutive points into at most <paramref name="maxPoints"/> bins of equal count (NaNs left out of a bin's mean).</summary>
+    public static SortCurve Downsample(SortCurve c, int maxPoints)
+    {
+        int n = c.Samples.Length;
+        if (n <= maxPoints) return c;
+        int per = (n + maxPoints - 1) / maxPoints;
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int start = 0; start < n; start += per)
+        {
+            double sx = 0, sy = 0;
+            int k = 0;
+            for (int i = start; i < Math.Min(n, start + per); i++)
+                if (double.IsFinite(c.Samples[i]) && double.IsFinite(c.Accuracy[i])) { sx += c.Samples[i]; sy += c.Accuracy[i]; k++; }
+            if (k > 0) { xs.Add(sx / k); ys.Add(sy / k); }
+        }
+        return new SortCurve(xs.ToArray(), ys.ToArray(), c.IsTestAccuracy);
     }
 
     /// <summary>Mean and std (N - 1) over curves, each linearly interpolated at the union of their x; where fewer than two curves reach, NaN.</summary>
@@ -446,16 +474,16 @@ public static class SortReport
         return (xs, mean, std);
     }
 
+    /// <summary>The curve's accuracy at x (linear between its points, samples ascending), or null outside it or next to a NaN.</summary>
     private static double? Interpolate(SortCurve c, double x)
     {
         var xs = c.Samples;
-        for (int i = 0; i < xs.Length; i++)
-        {
-            if (xs[i] == x && double.IsFinite(c.Accuracy[i])) return c.Accuracy[i];
-            if (i + 1 < xs.Length && xs[i] < x && x < xs[i + 1] && double.IsFinite(c.Accuracy[i]) && double.IsFinite(c.Accuracy[i + 1]))
-                return c.Accuracy[i] + (c.Accuracy[i + 1] - c.Accuracy[i]) * (x - xs[i]) / (xs[i + 1] - xs[i]);
-        }
-        return null;
+        var ys = c.Accuracy;
+        int i = Array.BinarySearch(xs, x);
+        if (i >= 0) return double.IsFinite(ys[i]) ? ys[i] : null;
+        int hi = ~i, lo = hi - 1;
+        if (lo < 0 || hi >= xs.Length || !double.IsFinite(ys[lo]) || !double.IsFinite(ys[hi]) || !(xs[hi] > xs[lo])) return null;
+        return ys[lo] + (ys[hi] - ys[lo]) * (x - xs[lo]) / (xs[hi] - xs[lo]);
     }
 
     /// <summary>Fig. 6: best test accuracy (mean, +-1 std band) against ponder steps, one line per model and length.</summary>

@@ -214,6 +214,18 @@ public class ReportCommandTests
     }
 
     [Test]
+    public void LongCurvesAreBinnedForThePlot()
+    {
+        var x = Enumerable.Range(1, 1000).Select(i => (double)i).ToArray();
+        var c = new SortCurve(x, x.Select(v => v / 1000).ToArray(), false);
+        var d = SortReport.Downsample(c, SortReport.MaxPlotPoints);
+        Assert.That(d.Samples.Length, Is.LessThanOrEqualTo(SortReport.MaxPlotPoints).And.GreaterThan(SortReport.MaxPlotPoints / 2));
+        Assert.That(d.Samples[0], Is.EqualTo(2.5), "mean of the first bin (1..4)");
+        Assert.That(d.Accuracy.Average(), Is.EqualTo(c.Accuracy.Average()).Within(1e-9));
+        Assert.That(SortReport.Downsample(d, SortReport.MaxPlotPoints), Is.SameAs(d), "short curves are kept");
+    }
+
+    [Test]
     public void OldCurvesFallBackToBatchAccuracyAndMissingCurvesAreNoted()
     {
         var oldDir = WriteRun("old", "signum-dense", 5, 1, 0.9, oldCurves: true);
