@@ -11,6 +11,7 @@ public static class Program
           sort     train a sorting network (paper section IV-A) and report all-or-none accuracy
           info     list devices, where their kernels come from, threads and SIMD support
           check    compare every op on a GPU device (cuda or emu) with the CPU, and time GEMM and a training step
+          report   aggregate runs: 'dab report sort RUN_DIR...' writes the paper's Table II, Fig. 6 and plots
 
         'dab <command> --help' lists a command's options.
         """;
@@ -37,7 +38,8 @@ public static class Program
                 "sort" => SortCommand.Run(rest, stdout, stderr),
                 "info" => InfoCommand.Run(rest, stdout),
                 "check" => CheckCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check)"),
+                "report" => ReportCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check, report)"),
             };
         }
         catch (UsageException e)

@@ -26,4 +26,6 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { var b = System.Text.Encoding.UTF8.GetBytes(text); s.Write(b); });
+
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 }
