@@ -46,7 +46,7 @@ public static class SortCommand
           --device D         cpu | emu | cuda[:N] (default cpu)
           --threads N        CPU threads for the kernels (default: all cores)
           --out DIR          output directory (default runs/sort-<UTC timestamp>)
-        Each run directory gets config.json, checkpoint.safetensors, results.json, curves.csv and model.safetensors.
+        Each run directory gets config.json, checkpoint.safetensors, results.json, curves.csv, curves.png and model.safetensors.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

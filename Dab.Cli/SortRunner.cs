@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dab.Backends.Cpu;
 using Dab.IO;
 using Dab.Models;
+using Dab.Models.Plotting;
 using Dab.Models.Sort;
 
 namespace Dab.Cli;
@@ -179,6 +180,7 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
         SafeTensors.Save(Path.Combine(dir, "model.safetensors"), trainer.Model,
             new Dictionary<string, string> { ["model"] = name, ["length"] = config.Length.ToString(CultureInfo.InvariantCulture) });
         AtomicFile.WriteAllText(Path.Combine(dir, "curves.csv"), Csv(result.Curve));
+        CurvesPlot(name, config, result.Curve).Save(Path.Combine(dir, "curves.png"));
         var resultsPath = Path.Combine(dir, ResultsFile);
         AtomicFile.WriteAllText(resultsPath, JsonOut.Serialize(results));
         if (interrupted)
@@ -226,6 +228,26 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
         double mean = v.Average();
         double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
         return (mean, std);
+    }
+
+    /// <summary>Test accuracy (at each evaluation) and the smoothed batch accuracy against samples seen.</summary>
+    private static LinePlot CurvesPlot(string name, SortConfig config, List<double[]> curve)
+    {
+        var plot = new LinePlot
+        {
+            Title = $"{name}, T={config.Length}, seed {config.Seed}: all-or-none accuracy",
+            XLabel = "samples seen",
+            YLabel = "accuracy",
+            YRange = (0, 1),
+            YAsPercent = true,
+            Legend = LegendPosition.BottomRight,
+        };
+        var evaluated = curve.Where(r => !double.IsNaN(r[5])).ToList();
+        plot.Add($"test ({Math.Min(config.EvalSize, config.TestSize)} held-out sequences)", evaluated.Select(r => r[1]).ToList(), evaluated.Select(r => r[5]).ToList()).Markers = true;
+        var batch = plot.Add("training batches (smoothed)", curve.Select(r => r[1]).ToList(), curve.Select(r => r[4]).ToList());
+        batch.LineWidth = 1;
+        batch.Opacity = 0.6;
+        return plot;
     }
 
     private static string Csv(List<double[]> curve)

@@ -38,6 +38,8 @@ public class SortRunCommandTests
         Assert.That(r.GetProperty("steps").GetInt32(), Is.EqualTo(16), "500 samples in batches of 32, rounded up");
         Assert.That(r.GetProperty("best_test_accuracy").GetDouble(), Is.InRange(0.0, 1.0));
         Assert.That(File.Exists(Path.Combine(dir, SortCheckpoint.FileName)) && File.Exists(Path.Combine(dir, "config.json")));
+        var png = File.ReadAllBytes(Path.Combine(dir, "curves.png"));
+        Assert.That(png[..8], Is.EqualTo(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 }), "curves.png is a PNG");
     }
 
     [Test]
