@@ -10,12 +10,13 @@ namespace Dab.Cli;
 public static class SortCommand
 {
     private static readonly string[] ValueOptions =
-        ["length", "steps", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "device", "out", "test-size", "threads", "schedule"];
+        ["length", "steps", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "device", "out", "test-size", "threads", "schedule", "ponder"];
 
     private static readonly Dictionary<string, SortModelKind> Models = new()
     {
         ["dense"] = SortModelKind.Dense, ["signum-dense"] = SortModelKind.Dense,
         ["elu-dense"] = SortModelKind.EluDense, ["tanh-dense"] = SortModelKind.TanhDense,
+        ["rnn"] = SortModelKind.Rnn, ["signum-rnn"] = SortModelKind.Rnn,
     };
 
     public const string Help = """
@@ -27,8 +28,9 @@ public static class SortCommand
           --schedule S     cosine (decay to zero over the run) | constant (the paper's) (default cosine)
           --gamma G        weight of the bridge (DAB) loss (default 10)
           --latent N       width of the hard layer (default 256)
-          --model M        dense (Signum-Dense) | elu-dense | tanh-dense (default dense)
-          --estimator E    dab | ste (straight-through; dense only) (default dab)
+          --model M        dense (Signum-Dense) | elu-dense | tanh-dense | rnn (Signum-RNN: LSTM, gradient clip 5) (default dense)
+          --ponder N       extra LSTM steps on zero input after the sequence (rnn only) (default 0)
+          --estimator E    dab | ste (straight-through; dense and rnn) (default dab)
           --bridge B       surrogate (bridge loss trains the surrogate only) | input (it also reaches the input)
           --seed S         seed of initialisation and data (default 1)
           --device D       cpu | emu | cuda[:N] (default cpu)
@@ -44,7 +46,8 @@ public static class SortCommand
         if (a.Positional.Count > 0) throw new UsageException($"'sort' takes no positional arguments, got '{a.Positional[0]}'");
         var model = a.Choice("model", SortModelKind.Dense, Models);
         bool ste = a.Choice("estimator", false, new Dictionary<string, bool> { ["dab"] = false, ["ste"] = true });
-        if (ste && model != SortModelKind.Dense) throw new UsageException("--estimator ste applies to the dense (signum) model only");
+        if (ste && model is not (SortModelKind.Dense or SortModelKind.Rnn)) throw new UsageException("--estimator ste applies to the signum models (dense, rnn) only");
+        if (a.String("ponder") != null && model != SortModelKind.Rnn) throw new UsageException("--ponder applies to --model rnn only");
         var config = new SortConfig
         {
             Length = a.Int("length", 5, 2, 64),
@@ -60,6 +63,7 @@ public static class SortCommand
             Device = a.Device(),
             TestSize = a.Int("test-size", 20_000, 1),
             CosineDecay = a.Choice("schedule", true, new Dictionary<string, bool> { ["cosine"] = true, ["constant"] = false }),
+            Ponder = a.Int("ponder", 0, 0, 1024),
         };
         if (a.String("threads") != null) Par.Threads = a.Int("threads", Par.Threads, 1, 1024);
         var outDir = a.String("out") ?? Path.Combine("runs", $"sort-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
@@ -99,7 +103,8 @@ public static class SortCommand
             ["schedule"] = config.CosineDecay ? "cosine" : "constant",
             ["gamma"] = config.Gamma,
             ["latent"] = config.Latent,
-            ["estimator"] = ste ? "ste" : (model == SortModelKind.Dense ? "dab" : "none"),
+            ["estimator"] = ste ? "ste" : (model is SortModelKind.Dense or SortModelKind.Rnn ? "dab" : "none"),
+            ["ponder"] = config.Ponder,
             ["bridge"] = config.BridgeMode == BridgeMode.SurrogateOnly ? "surrogate" : "input",
             ["seed"] = config.Seed,
             ["device"] = config.Device.ToString(),

@@ -50,6 +50,7 @@ public sealed class SortGraphStep : IDisposable
             _y.CopyFrom(y);
         }
         _graph.Replay();
+        _trainer.ClipGradients();
         _trainer.Optimizer.Step();
         double acc = SortMetrics.AllOrNoneCorrect(_logits, _y) / (double)_trainer.Config.Batch;
         return (_task.Item(), _bridge?.Item() ?? 0, acc);

@@ -19,6 +19,8 @@ public sealed record SortConfig
     public int TestSize { get; init; } = 20_000;
     /// <summary>Cosine decay of the learning rate to zero over the run (false: constant, as in the paper).</summary>
     public bool CosineDecay { get; init; } = true;
+    /// <summary>Extra LSTM steps on zero input after the sequence (pondering; the RNN model only).</summary>
+    public int Ponder { get; init; }
 
     public void Validate()
     {
@@ -28,6 +30,7 @@ public sealed record SortConfig
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), $"--lr must be positive, got {LearningRate}");
         if (!(Gamma >= 0) || double.IsInfinity(Gamma)) throw new ArgumentOutOfRangeException(nameof(Gamma), $"--gamma must be >= 0, got {Gamma}");
         if (Latent < 1) throw new ArgumentOutOfRangeException(nameof(Latent), $"--latent must be at least 1, got {Latent}");
+        if (Ponder < 0) throw new ArgumentOutOfRangeException(nameof(Ponder), $"--ponder must be >= 0, got {Ponder}");
         if (TestSize < 1) throw new ArgumentOutOfRangeException(nameof(TestSize), $"--test-size must be at least 1, got {TestSize}");
     }
 }
@@ -45,15 +48,19 @@ public sealed class SortTrainer : IDisposable
     {
         config.Validate();
         Config = config;
-        Model = new SortNet(config.Model, config.Length, config.Latent, gamma: config.Gamma, mode: config.BridgeMode,
-            straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed));
+        Model = config.Model == SortModelKind.Rnn
+            ? new SortRnn(config.Length, config.Latent, config.Ponder, gamma: config.Gamma, mode: config.BridgeMode,
+                straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed))
+            : new SortNet(config.Model, config.Length, config.Latent, gamma: config.Gamma, mode: config.BridgeMode,
+                straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed));
         Model.To(config.Device);
         Optimizer = new Adam(Model.Parameters(), config.LearningRate);
         Data = new SortData(config.Length, config.Seed * 7919 + 17);
     }
 
     public SortConfig Config { get; }
-    public SortNet Model { get; }
+    /// <summary>A <see cref="SortNet"/>, or a <see cref="SortRnn"/> for <see cref="SortModelKind.Rnn"/>.</summary>
+    public NN.Module Model { get; }
     public Adam Optimizer { get; }
     public SortData Data { get; }
 
@@ -68,9 +75,16 @@ public sealed class SortTrainer : IDisposable
         var loss = bridge == null ? task : task.Add(bridge);
         Optimizer.ZeroGrad();
         loss.Backward();
+        ClipGradients();
         Optimizer.Step();
         double acc = SortMetrics.AllOrNoneCorrect(logits, y) / (double)Config.Batch;
         return (task.Item(), bridge?.Item() ?? 0, acc);
+    }
+
+    /// <summary>The RNN's gradients are clipped to a global norm of 5 before each step (the paper's appendix).</summary>
+    public void ClipGradients()
+    {
+        if (Model is SortRnn) GradClip.ClipByNorm(Model.Parameters(), SortRnn.GradClipNorm);
     }
 
     /// <summary>All-or-none accuracy on the held-out set (the same sequences for every model with this length).</summary>
