@@ -11,3 +11,4 @@
 #include "kernels/layout.cuh"
 #include "kernels/adam.cuh"
 #include "kernels/philox.cuh"
+#include "kernels/lstm.cuh"

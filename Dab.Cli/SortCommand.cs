@@ -11,7 +11,7 @@ namespace Dab.Cli;
 public static class SortCommand
 {
     private static readonly string[] TrainingOptions =
-        ["length", "steps", "epochs", "epoch-size", "batch", "lr", "gamma", "latent", "model", "estimator", "bridge", "seed", "seeds",
+        ["length", "steps", "epochs", "epoch-size", "batch", "lr", "gamma", "latent", "model", "ponder", "estimator", "bridge", "seed", "seeds",
          "test-size", "eval-every", "eval-size", "patience", "checkpoint-every", "schedule"];
     private static readonly string[] ValueOptions = [.. TrainingOptions, "device", "out", "threads", "resume"];
 
@@ -19,6 +19,7 @@ public static class SortCommand
     {
         ["dense"] = SortModelKind.Dense, ["signum-dense"] = SortModelKind.Dense,
         ["elu-dense"] = SortModelKind.EluDense, ["tanh-dense"] = SortModelKind.TanhDense,
+        ["rnn"] = SortModelKind.Rnn, ["signum-rnn"] = SortModelKind.Rnn,
     };
 
     public const string Help = """
@@ -33,8 +34,9 @@ public static class SortCommand
           --schedule S       cosine (decay to zero over the run) | constant (the paper's) (default cosine)
           --gamma G          weight of the bridge (DAB) loss (default 10)
           --latent N         width of the hard layer (default 256)
-          --model M          dense (Signum-Dense) | elu-dense | tanh-dense (default dense)
-          --estimator E      dab | ste (straight-through estimator) (default dab)
+          --model M          dense (Signum-Dense) | elu-dense | tanh-dense | rnn (Signum-RNN: LSTM, gradient clip 5) (default dense)
+          --ponder N         extra LSTM steps on zero input after the sequence (rnn only) (default 0)
+          --estimator E      dab | ste (straight-through; dense and rnn) (default dab)
           --bridge B         surrogate (bridge loss trains the surrogate only) | input (it also reaches the input)
           --seed S           seed of initialisation and data (default 1)
           --seeds N          N independent runs with seeds S, S+1, ... in DIR/seed-K; mean and std reported (default 1)
@@ -75,6 +77,7 @@ public static class SortCommand
         bool ste = a.Choice("estimator", false, new Dictionary<string, bool> { ["dab"] = false, ["ste"] = true });
         if (ste && model is SortModelKind.EluDense or SortModelKind.TanhDense)
             throw new UsageException($"--estimator ste needs a model with a hard layer; {SortNet.Name(model)} has none");
+        if (a.String("ponder") != null && model != SortModelKind.Rnn) throw new UsageException("--ponder applies to --model rnn only");
         int batch = a.Int("batch", 512, 1, 1 << 20);
         if (a.String("epochs") != null && a.String("steps") != null) throw new UsageException("give --steps or --epochs, not both");
         if (a.String("epoch-size") != null && a.String("epochs") == null) throw new UsageException("--epoch-size applies only with --epochs");
@@ -106,6 +109,7 @@ public static class SortCommand
             EvalSize = a.Int("eval-size", 20_000, 1),
             Patience = a.Int("patience", 0, 0),
             CheckpointEvery = a.Int("checkpoint-every", 0, 1),
+            Ponder = a.Int("ponder", 0, 0, 1024),
         };
         try { config.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -9,6 +9,13 @@ public enum ScalarOp { Add, Mul, Pow, RSub, RDiv, Max, Min, Ge, Gt, Le, Lt, Eq }
 public enum ReduceOp { Sum, Mean, Max, Min, ArgMax, ArgMin, LogSumExp }
 
 /// <summary>
+/// Rows of a matrix that lives inside a larger tensor: row b starts at element
+/// <c>Offset + b * Stride</c> of <see cref="Tensor"/>. Lets the LSTM gate kernels read and write one
+/// time step of a (batch, time, features) buffer in place.
+/// </summary>
+public readonly record struct Rows(Tensor Tensor, int Offset, int Stride);
+
+/// <summary>
 /// The kernels a device must provide. Every kernel writes into a preallocated, contiguous output;
 /// shapes and dtypes are validated by the ops before they get here. Dim-wise kernels see their
 /// tensor as (outer, n, inner) with the reduced/normalised dimension in the middle.
@@ -67,6 +74,25 @@ public interface IBackend
     /// <summary>Fused Adam(W) update of one parameter.</summary>
     void AdamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
         double eps, double weightDecay, long step, bool decoupled);
+
+    /// <summary>
+    /// One LSTM step's fused gate math for <paramref name="batch"/> rows of <paramref name="hidden"/> units, PyTorch
+    /// gate order (i, f, g, o). The pre-activations of row b are <c>xg[b] + hg[b]</c> (4*hidden wide; xg carries
+    /// both biases, hg is the contiguous (batch, 4*hidden) product h W_hh^T). Writes the activated gates to
+    /// <paramref name="gates"/>; c' = f*c + i*g over <paramref name="c"/> (contiguous (batch, hidden), holding c on
+    /// entry) and into <paramref name="cOut"/>; h' = o*tanh(c') into <paramref name="h"/> (contiguous) and <paramref name="hOut"/>.
+    /// </summary>
+    void LstmGates(Rows xg, Tensor hg, Tensor c, Rows gates, Rows cOut, Tensor h, Rows hOut, int batch, int hidden);
+
+    /// <summary>
+    /// Backward of one <see cref="LstmGates"/> step. The gradient at h' is <c>dhOut[b] + dh[b]</c> (dh, contiguous
+    /// (batch, hidden), is the recurrent part), the gradient at c' is <paramref name="dc"/> (contiguous, overwritten
+    /// with the gradient at c). Writes the gradient of the pre-activations to <paramref name="dGates"/> (contiguous
+    /// (batch, 4*hidden)) and to <paramref name="dGatesOut"/>. <paramref name="cPrev"/> and <paramref name="c"/> are
+    /// the step's c and c'; tanh(c') is recomputed rather than saved.
+    /// </summary>
+    void LstmGatesBackward(Rows gates, Rows cPrev, Rows c, Rows dhOut, Tensor dh, Tensor dc, Tensor dGates, Rows dGatesOut,
+        int batch, int hidden);
 
     /// <summary>Fills with Philox 4x32-10 numbers: kind 0 uniform [0,1), 1 standard normal.</summary>
     void Random(Tensor dst, int kind, ulong seed, ulong offset);

@@ -27,6 +27,8 @@ public sealed record SortConfig
     public int TestSize { get; init; } = PaperTestSize;
     /// <summary>Cosine decay of the learning rate to zero over the run (false: constant, as in the paper).</summary>
     public bool CosineDecay { get; init; } = true;
+    /// <summary>Extra LSTM steps on zero input after the sequence (pondering; the RNN model only).</summary>
+    public int Ponder { get; init; }
     /// <summary>Steps between evaluations on the first <see cref="EvalSize"/> test sequences (0: about 25 over the run).</summary>
     public int EvalEvery { get; init; }
     public int EvalSize { get; init; } = 20_000;
@@ -51,6 +53,7 @@ public sealed record SortConfig
         if (EvalSize < 1) throw new ArgumentOutOfRangeException(nameof(EvalSize), $"--eval-size must be at least 1, got {EvalSize}");
         if (EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(EvalEvery), $"--eval-every must be >= 0, got {EvalEvery}");
         if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), $"--patience must be >= 0, got {Patience}");
+        if (Ponder < 0) throw new ArgumentOutOfRangeException(nameof(Ponder), $"--ponder must be >= 0, got {Ponder}");
         if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), $"--checkpoint-every must be >= 0, got {CheckpointEvery}");
         if (StraightThrough && Model == SortModelKind.EluDense || StraightThrough && Model == SortModelKind.TanhDense)
             throw new ArgumentException($"the straight-through estimator needs a hard layer; model {Model} has none", nameof(StraightThrough));
@@ -71,6 +74,7 @@ public sealed record SortConfig
             w.WriteNumber("latent", Latent);
             w.WriteString("model", Model.ToString());
             w.WriteBoolean("straight_through", StraightThrough);
+            w.WriteNumber("ponder", Ponder);
             w.WriteString("bridge", BridgeMode.ToString());
             w.WriteString("seed", Seed.ToString(CultureInfo.InvariantCulture)); // a ulong does not survive a double
             w.WriteString("device", Device.ToString());
@@ -105,6 +109,7 @@ public sealed record SortConfig
                 Latent = Get("latent").GetInt32(),
                 Model = Enum<SortModelKind>("model"),
                 StraightThrough = Get("straight_through").GetBoolean(),
+                Ponder = Get("ponder").GetInt32(),
                 BridgeMode = Enum<BridgeMode>("bridge"),
                 Seed = ulong.Parse(Get("seed").GetString()!, CultureInfo.InvariantCulture),
                 Device = Device.Parse(Get("device").GetString()!),

@@ -35,6 +35,7 @@ public sealed class SortGraphStep : IDisposable
                 task = SortMetrics.Loss(logits, _y).DetachFromScopes();
                 bridge = DabLayer.TotalBridgeLoss(trainer.Model)?.DetachFromScopes();
                 (bridge == null ? task : task.Add(bridge)).Backward();
+                trainer.ClipGradients();
                 _adam.RecordUpdate();
             });
         (_task, _bridge, _logits) = (task!, bridge, logits!);

@@ -4,7 +4,8 @@ using Dab.Random;
 
 namespace Dab.Models.Sort;
 
-public enum SortModelKind { Dense, EluDense, TanhDense }
+/// <summary>The sorting networks; <see cref="Rnn"/> is <see cref="SortRnn"/>, the others <see cref="SortNet"/>.</summary>
+public enum SortModelKind { Dense, EluDense, TanhDense, Rnn }
 
 /// <summary>
 /// The dense sorting networks of the paper (section IV-A, Fig. 5): an encoder to a latent of
@@ -21,6 +22,7 @@ public sealed class SortNet : Module
         BridgeMode mode = BridgeMode.SurrogateOnly, bool straightThrough = false, Generator? gen = null)
     {
         if (latent <= 0 || hidden <= 0) throw new ArgumentOutOfRangeException(nameof(latent), $"latent and hidden sizes must be positive, got {latent} and {hidden}");
+        if (kind == SortModelKind.Rnn) throw new ArgumentException("SortNet is the dense family; the RNN sorter is SortRnn", nameof(kind));
         Kind = kind;
         Length = length;
         gen ??= new Generator(1);
@@ -61,6 +63,7 @@ public sealed class SortNet : Module
     {
         SortModelKind.Dense => straightThrough ? "signum-dense-ste" : "signum-dense",
         SortModelKind.EluDense => "elu-dense",
+        SortModelKind.Rnn => SortRnn.Name(straightThrough),
         _ => "tanh-dense",
     };
 }

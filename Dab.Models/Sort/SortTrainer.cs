@@ -30,15 +30,19 @@ public sealed class SortTrainer : IDisposable
     {
         config.Validate();
         Config = config;
-        Model = new SortNet(config.Model, config.Length, config.Latent, gamma: config.Gamma, mode: config.BridgeMode,
-            straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed));
+        Model = config.Model == SortModelKind.Rnn
+            ? new SortRnn(config.Length, config.Latent, config.Ponder, gamma: config.Gamma, mode: config.BridgeMode,
+                straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed))
+            : new SortNet(config.Model, config.Length, config.Latent, gamma: config.Gamma, mode: config.BridgeMode,
+                straightThrough: config.StraightThrough, gen: new Random.Generator(config.Seed));
         Model.To(config.Device);
         Optimizer = new Adam(Model.Parameters(), config.LearningRate);
         Data = new SortData(config.Length, config.Seed * 7919 + 17);
     }
 
     public SortConfig Config { get; }
-    public SortNet Model { get; }
+    /// <summary>A <see cref="SortNet"/>, or a <see cref="SortRnn"/> for <see cref="SortModelKind.Rnn"/>.</summary>
+    public NN.Module Model { get; }
     public Adam Optimizer { get; }
     public SortData Data { get; }
     public SortTrainingState State { get; } = new();
@@ -54,9 +58,19 @@ public sealed class SortTrainer : IDisposable
         var loss = bridge == null ? task : task.Add(bridge);
         Optimizer.ZeroGrad();
         loss.Backward();
+        ClipGradients();
         Optimizer.Step();
         double acc = SortMetrics.AllOrNoneCorrect(logits, y) / (double)Config.Batch;
         return (task.Item(), bridge?.Item() ?? 0, acc);
+    }
+
+    /// <summary>
+    /// The RNN's gradients are clipped to a global norm of 5 before each step (the paper's appendix), on the device
+    /// (no host round trip, so a captured graph step can include it).
+    /// </summary>
+    public void ClipGradients()
+    {
+        if (Model is SortRnn) GradClip.ClipByNormOnDevice(Model.Parameters(), SortRnn.GradClipNorm)?.Dispose();
     }
 
     /// <summary>All-or-none accuracy on the first <paramref name="size"/> held-out sequences (the same for every model with this length).</summary>

@@ -45,6 +45,10 @@ public static class ParityCatalog
         c.Add(("optim/adam", AdamSteps));
         c.Add(("train/sort-steps", SortSteps));
         c.Add(("train/sort-graph-replay", SortGraphReplay));
+        c.Add(("lstm/sequence", LstmSequence));
+        c.Add(("lstm/cell-and-defaults", LstmCellAndDefaults));
+        c.Add(("train/sort-rnn-steps", SortRnnSteps));
+        c.Add(("train/sort-rnn-graph-replay", SortRnnGraphReplay));
         return c;
     }
 
@@ -278,6 +282,74 @@ public static class ParityCatalog
             var b = dev.Step();
             x.That(Math.Abs(a.Loss - b.Loss) <= 1e-4 * Math.Abs(a.Loss), $"sort step {i}: loss {b.Loss} on {x.Device}, {a.Loss} on the CPU");
             x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-3 * Math.Abs(a.Bridge) + 1e-5, $"sort step {i}: bridge loss {b.Bridge} on {x.Device}, {a.Bridge} on the CPU");
+        }
+    }
+
+    // ---- LSTM (kernels/lstm.cuh) ------------------------------------------------------------
+
+    private static Tensor LstmJoined(Tensor[] t)
+    {
+        var (y, h, c) = Tensor.Lstm(t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+        return Tensor.Concat([y.Reshape(y.Shape[0], -1), h, c], 1);
+    }
+
+    private static Tensor[] LstmInputs(ParityContext x, int batch, int time, int inF, int hidden) =>
+        [x.Rand(batch, time, inF), x.Rand(4 * hidden, inF).Mul(0.5), x.Rand(4 * hidden, hidden).Mul(0.5),
+         x.Rand(4 * hidden), x.Rand(4 * hidden), x.Rand(batch, hidden), x.Rand(batch, hidden)];
+
+    /// <summary>Forward (every step's h, final h and c) and every gradient, including those of h0 and c0.</summary>
+    private static void LstmSequence(ParityContext x)
+    {
+        int[][] sizes = [[3, 5, 2, 7], [1, 1, 1, 1], [4, 3, 1, 33], [2, 6, 3, 64], [5, 2, 4, 3]];
+        foreach (var s in sizes)
+            x.Check(LstmJoined, LstmInputs(x, s[0], s[1], s[2], s[3]), rtol: 1e-4, atol: 1e-5,
+                what: $"lstm B={s[0]} T={s[1]} in={s[2]} H={s[3]}");
+        var v = LstmInputs(x, 3, 4, 2, 5).Select(t => t.To(DType.Float64)).ToArray();
+        x.Check(LstmJoined, v, rtol: 1e-12, atol: 1e-12, what: "lstm float64");
+    }
+
+    private static void LstmCellAndDefaults(ParityContext x)
+    {
+        var v = LstmInputs(x, 4, 1, 3, 9);
+        x.Check(t =>
+        {
+            var (h, c) = Tensor.LstmCell(t[0], t[5], t[6], t[1], t[2], t[3], t[4]);
+            return Tensor.Concat([h, c], 1);
+        }, [v[0].Reshape(4, 3), .. v[1..]], rtol: 1e-4, atol: 1e-5, what: "lstm cell");
+        x.Check(t => Tensor.Lstm(t[0], t[1], t[2]).Output, [x.Rand(2, 3, 2), x.Rand(12, 2), x.Rand(12, 3)], rtol: 1e-4, atol: 1e-5,
+            what: "lstm without biases, from zeros");
+        x.Check(t => Tensor.Lstm(t[0], t[1], t[2], t[3], t[4], t[5], t[6]).C, LstmInputs(x, 2, 3, 2, 5), rtol: 1e-4, atol: 1e-5,
+            what: "lstm, final c only");
+    }
+
+    /// <summary>A few Signum-RNN training steps (pondering, gradient clipping) give the CPU's losses.</summary>
+    private static void SortRnnSteps(ParityContext x)
+    {
+        var cfg = new SortConfig { Length = 4, Batch = 16, Latent = 16, Steps = 3, Seed = 5, Model = SortModelKind.Rnn, Ponder = 2, LearningRate = 1e-2 };
+        using var cpu = new SortTrainer(cfg);
+        using var dev = new SortTrainer(cfg with { Device = x.Device });
+        for (int i = 0; i < 3; i++)
+        {
+            var a = cpu.Step();
+            var b = dev.Step();
+            x.That(Math.Abs(a.Loss - b.Loss) <= 1e-4 * Math.Abs(a.Loss), $"rnn sort step {i}: loss {b.Loss} on {x.Device}, {a.Loss} on the CPU");
+            x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-3 * Math.Abs(a.Bridge) + 1e-5, $"rnn sort step {i}: bridge loss {b.Bridge} on {x.Device}, {a.Bridge} on the CPU");
+        }
+    }
+
+    /// <summary>The recurrence (device-to-device copies, per-step GEMMs and gate kernels) replays from a captured graph.</summary>
+    private static void SortRnnGraphReplay(ParityContext x)
+    {
+        var cfg = new SortConfig { Length = 3, Batch = 8, Latent = 8, Steps = 3, Seed = 9, Model = SortModelKind.Rnn, Ponder = 1, Device = x.Device };
+        using var eager = new SortTrainer(cfg);
+        using var graphed = new SortTrainer(cfg);
+        using var graph = new SortGraphStep(graphed);
+        for (int i = 0; i < 3; i++)
+        {
+            var a = eager.Step();
+            var b = graph.Step();
+            x.That(Math.Abs(a.Loss - b.Loss) <= 1e-5 * Math.Abs(a.Loss), $"rnn graph step {i}: loss {b.Loss}, eager {a.Loss}");
+            x.That(Math.Abs(a.Bridge - b.Bridge) <= 1e-4 * Math.Abs(a.Bridge) + 1e-6, $"rnn graph step {i}: bridge loss {b.Bridge}, eager {a.Bridge}");
         }
     }
 }

@@ -24,9 +24,21 @@ public class SortCommandTests
     [TestCase("--device", "tpu", "unknown device 'tpu'")]
     [TestCase("--device", "cuda", "cuda:0 is not available")]
     [TestCase("--device", "cuda:3", "cuda:3 is not available")]
+    [TestCase("--ponder", "2", "--ponder applies to --model rnn only")]
     public void BadOptionsGiveOneLineAndExitCode2(string option, string value, string message)
     {
         var (code, _, err) = Run("sort", option, value);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain(message));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
+        Assert.That(err, Does.Not.Contain("   at "));
+    }
+
+    [TestCase("-1", "--ponder must be between 0 and 1024, got -1")]
+    [TestCase("two", "--ponder must be a whole number, got 'two'")]
+    public void BadPonderGivesOneLineAndExitCode2(string value, string message)
+    {
+        var (code, _, err) = Run("sort", "--model", "rnn", "--ponder", value);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain(message));
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
@@ -72,11 +84,36 @@ public class SortCommandTests
     }
 
     [Test]
+    public void RnnRunRecordsModelAndPonder()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dab-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, _, err) = Run("sort", "--model", "rnn", "--ponder", "2", "--steps", "5", "--batch", "32", "--test-size", "100",
+                "--latent", "16", "--length", "4", "--out", dir);
+            Assert.That(code, Is.EqualTo(0), err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "results.json")));
+            var r = doc.RootElement;
+            Assert.That(r.GetProperty("model").GetString(), Is.EqualTo("signum-rnn"));
+            Assert.That(r.GetProperty("ponder").GetInt32(), Is.EqualTo(2));
+            Assert.That(r.GetProperty("estimator").GetString(), Is.EqualTo("dab"));
+            using var ste = Run("sort", "--model", "rnn", "--estimator", "ste", "--steps", "2", "--batch", "8", "--test-size", "10",
+                "--latent", "8", "--out", Path.Combine(dir, "ste")) is var s && s.Code == 0 ? JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "ste", "results.json"))) : throw new AssertionException(s.Err);
+            Assert.That(ste.RootElement.GetProperty("model").GetString(), Is.EqualTo("signum-rnn-ste"));
+            Assert.That(ste.RootElement.GetProperty("ponder").GetInt32(), Is.EqualTo(0));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
     public void HelpListsTheOptions()
     {
         var (code, output, _) = Run("sort", "--help");
         Assert.That(code, Is.EqualTo(0));
-        foreach (var opt in new[] { "--length", "--steps", "--batch", "--lr", "--gamma", "--latent", "--model", "--seed", "--device", "--out" })
+        foreach (var opt in new[] { "--length", "--steps", "--batch", "--lr", "--gamma", "--latent", "--model", "--ponder", "--seed", "--device", "--out" })
             Assert.That(output, Does.Contain(opt));
     }
 }
