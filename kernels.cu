@@ -11,3 +11,6 @@
 #include "kernels/layout.cuh"
 #include "kernels/adam.cuh"
 #include "kernels/philox.cuh"
+#include "kernels/sort.cuh"
+#include "kernels/topk.cuh"
+#include "kernels/kmeans.cuh"
