@@ -9,27 +9,24 @@ namespace Dab.Backends;
 /// </summary>
 public static class SortKeys
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static uint Key(float v, bool descending)
     {
-        uint k;
+        // Branch-free sign flip (random signs would mispredict); NaN and zero are rare and predictable.
+        uint b = BitConverter.SingleToUInt32Bits(v);
+        if (v == 0) b = 0;
+        uint k = b ^ ((uint)((int)b >> 31) | 0x8000_0000u);
         if (float.IsNaN(v)) k = uint.MaxValue;
-        else
-        {
-            uint b = v == 0 ? 0u : BitConverter.SingleToUInt32Bits(v);
-            k = (b & 0x8000_0000u) != 0 ? ~b : b | 0x8000_0000u;
-        }
         return descending ? ~k : k;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static ulong Key(double v, bool descending)
     {
-        ulong k;
+        ulong b = BitConverter.DoubleToUInt64Bits(v);
+        if (v == 0) b = 0;
+        ulong k = b ^ ((ulong)((long)b >> 63) | 0x8000_0000_0000_0000ul);
         if (double.IsNaN(v)) k = ulong.MaxValue;
-        else
-        {
-            ulong b = v == 0 ? 0ul : BitConverter.DoubleToUInt64Bits(v);
-            k = (b & 0x8000_0000_0000_0000ul) != 0 ? ~b : b | 0x8000_0000_0000_0000ul;
-        }
         return descending ? ~k : k;
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class CpuBackend
             var xs = A<float>(x); var ys = A<float>(values);
             Par.For(rows, (long)n * 24, (r0, r1) =>
             {
-                var words = new ulong[n];
+                var words = new ulong[2 * n];
                 for (int r = r0; r < r1; r++) SortRow32(xs, ys, idx, r, n, n, descending, words);
             });
         }
@@ -31,12 +31,19 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>Sorts row r of xs and writes its first <paramref name="take"/> values and indices at row r of (rows, take) outputs.</summary>
+    /// <summary>Rows at least this long sort by LSD radix (stable, so ties stay in index order); shorter ones by introsort of packed words.</summary>
+    private const int RadixMin = 256;
+
+    /// <summary>
+    /// Sorts row r of xs and writes its first <paramref name="take"/> values and indices at row r of
+    /// (rows, take) outputs. <paramref name="words"/> holds 2n entries.
+    /// </summary>
     private static void SortRow32(float[] xs, float[] ys, long[] idx, int r, int n, int take, bool descending, ulong[] words)
     {
         int b = r * n;
         for (int j = 0; j < n; j++) words[j] = (ulong)SortKeys.Key(xs[b + j], descending) << 32 | (uint)j;
-        words.AsSpan(0, n).Sort();
+        if (n >= RadixMin) RadixSort(words.AsSpan(0, n), words.AsSpan(n, n));
+        else words.AsSpan(0, n).Sort();
         int o = r * take;
         for (int j = 0; j < take; j++)
         {
@@ -44,6 +51,40 @@ public sealed partial class CpuBackend
             ys[o + j] = xs[b + i];
             idx[o + j] = i;
         }
+    }
+
+    /// <summary>
+    /// LSD radix sort of packed (key &lt;&lt; 32 | index) words by their key, 8 bits a pass; a pass
+    /// whose byte is the same in every word is skipped. Stable, and the words start in index order,
+    /// so equal keys stay in index order. The result ends in <paramref name="a"/>.
+    /// </summary>
+    private static void RadixSort(Span<ulong> a, Span<ulong> tmp)
+    {
+        Span<int> counts = stackalloc int[4 * 256];
+        counts.Clear();
+        foreach (var w in a)
+        {
+            uint k = (uint)(w >> 32);
+            counts[(int)(k & 0xFF)]++;
+            counts[256 + (int)((k >> 8) & 0xFF)]++;
+            counts[512 + (int)((k >> 16) & 0xFF)]++;
+            counts[768 + (int)(k >> 24)]++;
+        }
+        var src = a;
+        var dst = tmp;
+        bool inTmp = false;
+        for (int pass = 0; pass < 4; pass++)
+        {
+            var c = counts.Slice(pass * 256, 256);
+            int shift = 32 + pass * 8;
+            if (c[(int)((src[0] >> shift) & 0xFF)] == a.Length) continue; // one bucket: nothing moves
+            int sum = 0;
+            for (int i = 0; i < 256; i++) { int t = c[i]; c[i] = sum; sum += t; }
+            foreach (var w in src) dst[c[(int)((w >> shift) & 0xFF)]++] = w;
+            var t2 = src; src = dst; dst = t2;
+            inTmp = !inTmp;
+        }
+        if (inTmp) src.CopyTo(a);
     }
 
     private static void SortRow64(double[] xs, double[] ys, long[] idx, int r, int n, int take, bool descending, ulong[] keys, int[] pos)
@@ -77,7 +118,7 @@ public sealed partial class CpuBackend
             var xs = A<float>(x); var ys = A<float>(values);
             Par.For(rows, (long)n * (select ? 4 : 24), (r0, r1) =>
             {
-                var words = new ulong[select ? k : n];
+                var words = new ulong[select ? k : 2 * n];
                 for (int r = r0; r < r1; r++)
                 {
                     if (select) SelectRow32(xs, ys, idx, r, n, k, largest, words);
@@ -105,8 +146,10 @@ public sealed partial class CpuBackend
         int b = r * n, count = 0;
         for (int j = 0; j < n; j++)
         {
-            ulong w = (ulong)SortKeys.Key(xs[b + j], largest) << 32 | (uint)j;
-            if (count == k && w >= best[k - 1]) continue;
+            uint key = SortKeys.Key(xs[b + j], largest);
+            // Indices grow along the scan, so an equal key is never better than the current k-th.
+            if (count == k && key >= (uint)(best[k - 1] >> 32)) continue;
+            ulong w = (ulong)key << 32 | (uint)j;
             int p = count < k ? count++ : k - 1;
             while (p > 0 && best[p - 1] > w) { best[p] = best[p - 1]; p--; }
             best[p] = w;
@@ -148,7 +191,7 @@ public sealed partial class CpuBackend
     /// </summary>
     private static void Assign<T>(T[] x, int n, int d, T[] c, int k, long[] assign, T[] dist) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int w = Vector<T>.Count, kp = (k + w - 1) / w * w;
+        int w = Vector<T>.Count, w2 = 2 * w, kp = (k + w2 - 1) / w2 * w2;
         var ct = new T[(long)d * kp];
         var cc = new T[kp];
         for (int j = 0; j < k; j++)
@@ -159,7 +202,7 @@ public sealed partial class CpuBackend
         int groups = (n + 3) / 4;
         Par.For(groups, (long)kp * d, (g0, g1) =>
         {
-            Span<T> s = stackalloc T[4 * w];
+            var s = new T[8 * w];
             var bestS = new T[4]; var bestK = new int[4];
             var m2 = new Vector<T>(T.CreateChecked(-2));
             for (int g = g0; g < g1; g++)
@@ -168,29 +211,40 @@ public sealed partial class CpuBackend
                 for (int q = 0; q < 4; q++) { bestK[q] = -1; bestS[q] = T.Zero; }
                 // Missing points of the last group reuse point p0 (their results are dropped).
                 int r0 = p0 * d, r1 = (p0 + Math.Min(1, np - 1)) * d, r2 = (p0 + Math.Min(2, np - 1)) * d, r3 = (p0 + Math.Min(3, np - 1)) * d;
-                for (int j0 = 0; j0 < kp; j0 += w)
+                // 4 points x 2 vectors of centroids: 8 independent fma chains, 2 loads and 4 broadcasts a dim.
+                for (int j0 = 0; j0 < kp; j0 += w2)
                 {
-                    Vector<T> a0 = Vector<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                    Vector<T> a0 = Vector<T>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                     for (int e = 0; e < d; e++)
                     {
                         var cv = new Vector<T>(ct, e * kp + j0);
-                        a0 = Fma(new Vector<T>(x[r0 + e]), cv, a0);
-                        a1 = Fma(new Vector<T>(x[r1 + e]), cv, a1);
-                        a2 = Fma(new Vector<T>(x[r2 + e]), cv, a2);
-                        a3 = Fma(new Vector<T>(x[r3 + e]), cv, a3);
+                        var cw = new Vector<T>(ct, e * kp + j0 + w);
+                        var x0 = new Vector<T>(x[r0 + e]); var x1 = new Vector<T>(x[r1 + e]);
+                        var x2 = new Vector<T>(x[r2 + e]); var x3 = new Vector<T>(x[r3 + e]);
+                        a0 = Fma(x0, cv, a0); b0 = Fma(x0, cw, b0);
+                        a1 = Fma(x1, cv, a1); b1 = Fma(x1, cw, b1);
+                        a2 = Fma(x2, cv, a2); b2 = Fma(x2, cw, b2);
+                        a3 = Fma(x3, cv, a3); b3 = Fma(x3, cw, b3);
                     }
                     var ccv = new Vector<T>(cc, j0);
-                    Fma(m2, a0, ccv).CopyTo(s);
-                    Fma(m2, a1, ccv).CopyTo(s[w..]);
-                    Fma(m2, a2, ccv).CopyTo(s[(2 * w)..]);
-                    Fma(m2, a3, ccv).CopyTo(s[(3 * w)..]);
-                    int lanes = Math.Min(w, k - j0);
+                    var ccw = new Vector<T>(cc, j0 + w);
+                    Fma(m2, a0, ccv).CopyTo(s, 0); Fma(m2, b0, ccw).CopyTo(s, w);
+                    Fma(m2, a1, ccv).CopyTo(s, 2 * w); Fma(m2, b1, ccw).CopyTo(s, 3 * w);
+                    Fma(m2, a2, ccv).CopyTo(s, 4 * w); Fma(m2, b2, ccw).CopyTo(s, 5 * w);
+                    Fma(m2, a3, ccv).CopyTo(s, 6 * w); Fma(m2, b3, ccw).CopyTo(s, 7 * w);
+                    int lanes = Math.Min(w2, k - j0);
                     for (int q = 0; q < np; q++)
+                    {
+                        int sb = q * w2;
+                        T bs = bestS[q];
+                        int bk = bestK[q];
                         for (int l = 0; l < lanes; l++)
                         {
-                            T v = s[q * w + l];
-                            if (!T.IsNaN(v) && (bestK[q] < 0 || v < bestS[q])) { bestS[q] = v; bestK[q] = j0 + l; }
+                            T v = s[sb + l];
+                            if (v < bs || (bk < 0 && !T.IsNaN(v))) { bs = v; bk = j0 + l; }
                         }
+                        bestS[q] = bs; bestK[q] = bk;
+                    }
                 }
                 for (int q = 0; q < np; q++)
                 {
@@ -213,19 +267,28 @@ public sealed partial class CpuBackend
         else Update(A<double>(points), n, d, a, k, A<double>(centroids), cnt);
     }
 
-    /// <summary>Sums in float64 in point order (the kernel's order too), then divides and rounds once.</summary>
+    /// <summary>
+    /// Sums in float64 in point order (the kernel's order too), then divides and rounds once. The
+    /// dims are split across threads, so each sum still runs over the points in order.
+    /// </summary>
     private static void Update<T>(T[] x, int n, int d, long[] assign, int k, T[] c, long[] counts) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sums = new double[(long)k * d];
         Array.Clear(counts, 0, k);
         for (int p = 0; p < n; p++)
         {
-            int j = (int)assign[p];
-            if ((uint)j >= (uint)k) throw new ArgumentException($"kmeans update: assignment {assign[p]} of point {p} is out of range for {k} centroids");
+            long j = assign[p];
+            if ((ulong)j >= (ulong)k) throw new ArgumentException($"kmeans update: assignment {j} of point {p} is out of range for {k} centroids");
             counts[j]++;
-            int sb = j * d, xb = p * d;
-            for (int e = 0; e < d; e++) sums[sb + e] += double.CreateChecked(x[xb + e]);
         }
+        Par.For(d, n, (e0, e1) =>
+        {
+            for (int p = 0; p < n; p++)
+            {
+                int sb = (int)assign[p] * d, xb = p * d;
+                for (int e = e0; e < e1; e++) sums[sb + e] += double.CreateChecked(x[xb + e]);
+            }
+        });
         for (int j = 0; j < k; j++)
             if (counts[j] > 0)
                 for (int e = 0; e < d; e++) c[j * d + e] = T.CreateChecked(sums[j * d + e] / counts[j]);
