@@ -138,28 +138,47 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// Keeps the k best (key, index) words of a row in a sorted buffer: most elements cost one
-    /// comparison with the current k-th; a better one is inserted by shifting.
+    /// Keeps the k best (key, index) words of a row in a sorted buffer. Once it is full, a vector
+    /// compare against the current k-th value skips whole blocks that hold no candidate (the usual
+    /// case); a candidate is checked and inserted by its exact key.
     /// </summary>
     private static void SelectRow32(float[] xs, float[] ys, long[] idx, int r, int n, int k, bool largest, ulong[] best)
     {
-        int b = r * n, count = 0;
-        for (int j = 0; j < n; j++)
+        int b = r * n, count = 0, j = 0, w = Vector<float>.Count;
+        void Offer(int j)
         {
             uint key = SortKeys.Key(xs[b + j], largest);
             // Indices grow along the scan, so an equal key is never better than the current k-th.
-            if (count == k && key >= (uint)(best[k - 1] >> 32)) continue;
-            ulong w = (ulong)key << 32 | (uint)j;
+            if (count == k && key >= (uint)(best[k - 1] >> 32)) return;
+            ulong word = (ulong)key << 32 | (uint)j;
             int p = count < k ? count++ : k - 1;
-            while (p > 0 && best[p - 1] > w) { best[p] = best[p - 1]; p--; }
-            best[p] = w;
+            while (p > 0 && best[p - 1] > word) { best[p] = best[p - 1]; p--; }
+            best[p] = word;
         }
-        int o = r * k;
-        for (int j = 0; j < k; j++)
+        for (; j < n && count < k; j++) Offer(j);
+        while (j <= n - w)
         {
-            int i = (int)(uint)best[j];
-            ys[o + j] = xs[b + i];
-            idx[o + j] = i;
+            float kth = xs[b + (int)(uint)best[k - 1]];
+            if (float.IsNaN(kth)) break; // rare: finish with the scalar scan
+            var t = new Vector<float>(kth);
+            for (; j <= n - w; j += w)
+            {
+                var v = new Vector<float>(xs, b + j);
+                // Candidates: strictly beyond the k-th value, or NaN (the largest) when largest.
+                var m = largest ? Vector.BitwiseOr(Vector.GreaterThan(v, t), Vector.OnesComplement(Vector.Equals(v, v))) : Vector.LessThan(v, t);
+                if (m == Vector<int>.Zero) continue;
+                for (int l = 0; l < w; l++) Offer(j + l);
+                j += w;
+                break; // the k-th value changed: reload it
+            }
+        }
+        for (; j < n; j++) Offer(j);
+        int o = r * k;
+        for (int q = 0; q < k; q++)
+        {
+            int i = (int)(uint)best[q];
+            ys[o + q] = xs[b + i];
+            idx[o + q] = i;
         }
     }
 
