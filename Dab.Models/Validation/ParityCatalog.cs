@@ -49,6 +49,7 @@ public static class ParityCatalog
         c.Add(("kmeans/assign", KMeansAssignCases));
         c.Add(("kmeans/lloyd", KMeansLloyd));
         c.Add(("random/gumbel-bernoulli", Samplers));
+        c.Add(("hard/sort-topk-kmeans-bernoulli", HardOperators));
         c.Add(("train/sort-steps", SortSteps));
         c.Add(("train/sort-graph-replay", SortGraphReplay));
         return c;
@@ -354,6 +355,25 @@ public static class ParityCatalog
         var probs = x.Gen.Uniform([501]);
         x.Close(gc.Bernoulli(probs), gd.Bernoulli(x.OnDevice(probs)), 0, 1e-300, "bernoulli samples");
         x.Close(gc.Bernoulli([99], 0.3), gd.Bernoulli([99], 0.3, device: x.Device), 0, 1e-300, "bernoulli(0.3) samples");
+    }
+
+    /// <summary>The DAB layer's operator hard functions give the same outputs on the device.</summary>
+    private static void HardOperators(ParityContext x)
+    {
+        var v = x.Rand(6, 9);
+        var fm = x.Rand(2, 3, 4, 5);
+        foreach (var f in new Dab.Models.Hard.HardFunction[]
+                 {
+                     new Dab.Models.Hard.RowColumnSort(), new Dab.Models.Hard.RowColumnSort(descending: true), new Dab.Models.Hard.FlatSort(),
+                     new Dab.Models.Hard.TopKOfSorts(5), new Dab.Models.Hard.KMeansQuantize(4),
+                 })
+        {
+            x.Close(f.Apply(v), f.Apply(x.OnDevice(v)), 0, 1e-300, $"{f.Name} on (6, 9)");
+            x.Close(f.Apply(fm), f.Apply(x.OnDevice(fm)), 0, 1e-300, $"{f.Name} on (2, 3, 4, 5)");
+        }
+        var b1 = new Dab.Models.Hard.BernoulliSample(new Generator(4));
+        var b2 = new Dab.Models.Hard.BernoulliSample(new Generator(4));
+        x.Close(b1.Apply(v), b2.Apply(x.OnDevice(v)), 0, 1e-300, "bernoulli(sigmoid(x)) samples");
     }
 
     /// <summary>Replaying a captured step gives the losses of eager steps on the same batches.</summary>
