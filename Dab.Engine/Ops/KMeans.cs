@@ -33,6 +33,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"kmeans_assign: centroids must be (K, {points.Shape[1]}) for points {ShapeUtil.Format(points.Shape)}, got {ShapeUtil.Format(centroids.Shape)}", nameof(centroids));
         int n = points.Shape[0], d = points.Shape[1], k = centroids.Shape[0];
         if (k < 1) throw new ArgumentException($"kmeans_assign: needs at least one centroid, got centroids {ShapeUtil.Format(centroids.Shape)}", nameof(centroids));
+        if (k > 1 << 24) throw new ArgumentException($"kmeans_assign: at most 2^24 centroids are supported, got centroids {ShapeUtil.Format(centroids.Shape)}", nameof(centroids));
         var assign = Empty([n], DType.Int64, points.Device);
         var dist = points.EmptyLike([n]);
         if (n > 0) points.Backend.KMeansAssign(points, n, d, centroids, k, assign, dist);

@@ -213,21 +213,30 @@ public sealed partial class CpuBackend
         int w = Vector<T>.Count, w2 = 2 * w, kp = (k + w2 - 1) / w2 * w2;
         var ct = new T[(long)d * kp];
         var cc = new T[kp];
+        cc.AsSpan(k).Fill(T.NaN); // padding centroids: a NaN distance never wins
         for (int j = 0; j < k; j++)
         {
             for (int e = 0; e < d; e++) ct[e * kp + j] = c[j * d + e];
             cc[j] = Norm2<T>(c.AsSpan(j * d, d));
         }
+        var laneIndex = new T[w];
+        for (int l = 0; l < w; l++) laneIndex[l] = T.CreateChecked(l);
         int groups = (n + 3) / 4;
         Par.For(groups, (long)kp * d, (g0, g1) =>
         {
-            var s = new T[8 * w];
-            var bestS = new T[4]; var bestK = new int[4];
+            // Per point and per vector of the pair, lane-wise running minima: each lane sees its
+            // centroids in increasing order and keeps the first strict minimum, so merging the lanes
+            // by (distance, index) gives exactly the sequential scan's answer.
+            var bv = new Vector<T>[8];
+            var bi = new Vector<T>[8];
             var m2 = new Vector<T>(T.CreateChecked(-2));
+            var lanes = new Vector<T>(laneIndex);
+            var wv = new Vector<T>(T.CreateChecked(w));
+            var none = new Vector<T>(-T.One);
             for (int g = g0; g < g1; g++)
             {
                 int p0 = g * 4, np = Math.Min(4, n - p0);
-                for (int q = 0; q < 4; q++) { bestK[q] = -1; bestS[q] = T.Zero; }
+                for (int q = 0; q < 8; q++) { bv[q] = Vector<T>.Zero; bi[q] = none; }
                 // Missing points of the last group reuse point p0 (their results are dropped).
                 int r0 = p0 * d, r1 = (p0 + Math.Min(1, np - 1)) * d, r2 = (p0 + Math.Min(2, np - 1)) * d, r3 = (p0 + Math.Min(3, np - 1)) * d;
                 // 4 points x 2 vectors of centroids: 8 independent fma chains, 2 loads and 4 broadcasts a dim.
@@ -247,35 +256,42 @@ public sealed partial class CpuBackend
                     }
                     var ccv = new Vector<T>(cc, j0);
                     var ccw = new Vector<T>(cc, j0 + w);
-                    Fma(m2, a0, ccv).CopyTo(s, 0); Fma(m2, b0, ccw).CopyTo(s, w);
-                    Fma(m2, a1, ccv).CopyTo(s, 2 * w); Fma(m2, b1, ccw).CopyTo(s, 3 * w);
-                    Fma(m2, a2, ccv).CopyTo(s, 4 * w); Fma(m2, b2, ccw).CopyTo(s, 5 * w);
-                    Fma(m2, a3, ccv).CopyTo(s, 6 * w); Fma(m2, b3, ccw).CopyTo(s, 7 * w);
-                    int lanes = Math.Min(w2, k - j0);
-                    for (int q = 0; q < np; q++)
-                    {
-                        int sb = q * w2;
-                        T bs = bestS[q];
-                        int bk = bestK[q];
-                        for (int l = 0; l < lanes; l++)
-                        {
-                            T v = s[sb + l];
-                            if (v < bs || (bk < 0 && !T.IsNaN(v))) { bs = v; bk = j0 + l; }
-                        }
-                        bestS[q] = bs; bestK[q] = bk;
-                    }
+                    var ja = lanes + new Vector<T>(T.CreateChecked(j0));
+                    var jb = ja + wv;
+                    Keep(ref bv[0], ref bi[0], Fma(m2, a0, ccv), ja); Keep(ref bv[1], ref bi[1], Fma(m2, b0, ccw), jb);
+                    Keep(ref bv[2], ref bi[2], Fma(m2, a1, ccv), ja); Keep(ref bv[3], ref bi[3], Fma(m2, b1, ccw), jb);
+                    Keep(ref bv[4], ref bi[4], Fma(m2, a2, ccv), ja); Keep(ref bv[5], ref bi[5], Fma(m2, b2, ccw), jb);
+                    Keep(ref bv[6], ref bi[6], Fma(m2, a3, ccv), ja); Keep(ref bv[7], ref bi[7], Fma(m2, b3, ccw), jb);
                 }
                 for (int q = 0; q < np; q++)
                 {
+                    T bs = T.Zero;
+                    int bk = -1;
+                    for (int v = 2 * q; v < 2 * q + 2; v++)
+                        for (int l = 0; l < w; l++)
+                        {
+                            int j = int.CreateChecked(bi[v][l]);
+                            if (j < 0) continue;
+                            T s = bv[v][l];
+                            if (bk < 0 || s < bs || (s == bs && j < bk)) { bs = s; bk = j; }
+                        }
                     int p = p0 + q;
-                    if (bestK[q] < 0) { assign[p] = 0; dist[p] = T.NaN; continue; }
-                    T xx = Norm2<T>(x.AsSpan(p * d, d)), dd = xx + bestS[q];
-                    assign[p] = bestK[q];
+                    if (bk < 0) { assign[p] = 0; dist[p] = T.NaN; continue; }
+                    T xx = Norm2<T>(x.AsSpan(p * d, d)), dd = xx + bs;
+                    assign[p] = bk;
                     // inf + -inf (an infinite coordinate) is an infinite distance, not NaN.
                     dist[p] = T.IsNaN(dd) && !T.IsNaN(xx) ? T.PositiveInfinity : dd < T.Zero ? T.Zero : dd;
                 }
             }
         });
+    }
+
+    /// <summary>Lane-wise: take (s, j) where s is below the kept minimum, or where nothing is kept yet and s is not NaN.</summary>
+    private static void Keep<T>(ref Vector<T> best, ref Vector<T> index, Vector<T> s, Vector<T> j) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var take = Vector.BitwiseOr(Vector.LessThan(s, best), Vector.BitwiseAnd(Vector.LessThan(index, Vector<T>.Zero), Vector.Equals(s, s)));
+        best = Vector.ConditionalSelect(take, s, best);
+        index = Vector.ConditionalSelect(take, j, index);
     }
 
     public void KMeansUpdate(Tensor points, int n, int d, Tensor assignments, int k, Tensor centroids, Tensor counts)
