@@ -97,7 +97,9 @@ public sealed partial class GpuBackend
     {
         if (rows == 0 || k == 0) return;
         string what = Describe($"top-{k}{(largest ? "" : " smallest")}", x);
-        if (k <= TopKSelectMax)
+        // Selection runs one block per row: a few very long rows would leave the device idle, so
+        // they take the multi-block sort instead.
+        if (k <= TopKSelectMax && !(rows < 64 && n > 65536))
         {
             int threads = Math.Clamp(NextPow2((n + 7) / 8), 32, 256);
             var a = KernelArgs.Begin().Ptr(P(x)).Add(n).Add(k).Add(largest ? 1 : 0).Ptr(P(values)).Ptr(P(indices));

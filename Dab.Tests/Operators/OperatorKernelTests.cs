@@ -131,6 +131,20 @@ public abstract class OperatorKernelTests
     }
 
     [Test]
+    public void TopKOfOneLongRowTakesTheMultiBlockSort()
+    {
+        using var x = Tensor.FromArray(OperatorReference.Nasty(70_000, 70), [1, 70_000]);
+        using var d = x.To(Device);
+        foreach (var largest in new[] { true, false })
+        {
+            var (cv, ci) = x.TopK(5, 1, largest);
+            var (dv, di) = d.TopK(5, 1, largest);
+            AssertSame(ci, di, $"top-5 of 70,000 largest={largest} indices");
+            AssertSame(cv, dv, $"top-5 of 70,000 largest={largest} values");
+        }
+    }
+
+    [Test]
     public void SortBackwardOnTheDevice()
     {
         using var x = Tensor.FromArray(OperatorReference.Nasty(24, 2).Select(v => float.IsFinite(v) ? v : 1f).ToArray(), [4, 6]);
