@@ -2,8 +2,10 @@
 // of 64 points by 64 centroids at a time, with the argmin fused, so the N x K distance matrix never
 // leaves registers. Every dot product and norm is an fma chain over the dims in order, exactly as
 // the CPU backend computes it, so assignments agree bit for bit; ties go to the lowest centroid,
-// NaN distances never win. Update: one block per (centroid, 128 dims) sums its members in point
-// order in double precision (deterministic, and the CPU's order).
+// NaN distances never win. Update: the points are grouped by centroid with a stable sort of the
+// assignments, then one block per (centroid, 128 dims) sums its group in point order in double
+// precision (deterministic, and the CPU's order). kmeans_update (a scan of all assignments per
+// centroid, O(N K)) is the plain version the sorted one is tested against.
 #pragma once
 #include "kernels/common.cuh"
 
@@ -133,6 +135,27 @@ template <class T> __device__ void kmeans_update_body(const T* __restrict__ x, i
     if (threadIdx.x == 0 && blockIdx.y == 0) counts[j] = cnt;
 }
 
+// Update from the points grouped by centroid (a stable sort of the assignments, so each group is in
+// point order): block j finds its group [lo, hi) in the sorted assignments by binary search, and
+// each thread sums one dim over the group in double. Grid (k, ceil(d / blockDim)).
+template <class T> __device__ void kmeans_update_sorted_body(const T* __restrict__ x, int n, int d, const float* __restrict__ sorted_assign,
+    const long long* __restrict__ order, int k, T* c, long long* counts)
+{
+    int j = blockIdx.x, e = blockIdx.y * blockDim.x + threadIdx.x;
+    float fj = (float)j;
+    int lo = 0, hi = n;
+    while (lo < hi) { int m = (lo + hi) >> 1; if (sorted_assign[m] < fj) lo = m + 1; else hi = m; }
+    int start = lo;
+    hi = n;
+    while (lo < hi) { int m = (lo + hi) >> 1; if (sorted_assign[m] <= fj) lo = m + 1; else hi = m; }
+    int end = lo;
+    if (threadIdx.x == 0 && blockIdx.y == 0) counts[j] = end - start;
+    if (e >= d || end == start) return;
+    double acc = 0;
+    for (int q = start; q < end; q++) acc += (double)x[order[q] * d + e];
+    c[(long long)j * d + e] = (T)(acc / (double)(end - start));
+}
+
 #define DAB_KMEANS_KERNELS(T, sfx)                                                                                   \
     extern "C" __global__ void kmeans_norms_##sfx(const T* x, int rows, int d, T* out) { kmeans_norms_body<T>(x, rows, d, out); } \
     DAB_EXPORT_KERNEL(kmeans_norms_##sfx);                                                                            \
@@ -147,7 +170,13 @@ template <class T> __device__ void kmeans_update_body(const T* __restrict__ x, i
     {                                                                                                                 \
         kmeans_update_body<T>(x, n, d, assign, k, c, counts);                                                         \
     }                                                                                                                 \
-    DAB_EXPORT_KERNEL(kmeans_update_##sfx);
+    DAB_EXPORT_KERNEL(kmeans_update_##sfx);                                                                           \
+    extern "C" __global__ void kmeans_update_sorted_##sfx(const T* x, int n, int d, const float* sorted_assign,        \
+        const long long* order, int k, T* c, long long* counts)                                                       \
+    {                                                                                                                 \
+        kmeans_update_sorted_body<T>(x, n, d, sorted_assign, order, k, c, counts);                                    \
+    }                                                                                                                 \
+    DAB_EXPORT_KERNEL(kmeans_update_sorted_##sfx);
 
 DAB_KMEANS_KERNELS(float, f32)
 DAB_KMEANS_KERNELS(double, f64)

@@ -136,12 +136,28 @@ public sealed partial class GpuBackend
         }
     }
 
+    /// <summary>Use the O(N K) scan instead of grouping by a sort (for tests of the grouped update).</summary>
+    public bool KMeansUpdateByScan { get; set; }
+
     public void KMeansUpdate(Tensor points, int n, int d, Tensor assignments, int k, Tensor centroids, Tensor counts)
     {
         if (k == 0) return;
         const int threads = 128;
-        var a = KernelArgs.Begin().Ptr(P(points)).Add(n).Add(d).Ptr(P(assignments)).Add(k).Ptr(P(centroids)).Ptr(P(counts));
-        Launch(a, "kmeans_update_" + Suffix(points), new Dim3((uint)k, (uint)Math.Max(1, (d + threads - 1) / threads)), new(threads),
-            Describe("kmeans update", points));
+        string what = Describe("kmeans update", points);
+        var grid = new Dim3((uint)k, (uint)Math.Max(1, (d + threads - 1) / threads));
+        if (KMeansUpdateByScan || n == 0)
+        {
+            var a = KernelArgs.Begin().Ptr(P(points)).Add(n).Add(d).Ptr(P(assignments)).Add(k).Ptr(P(centroids)).Ptr(P(counts));
+            Launch(a, "kmeans_update_" + Suffix(points), grid, new(threads), what);
+            return;
+        }
+        // Group the points by centroid: a stable sort of the assignments (exact as float32 for k <= 2^24).
+        using var keys = Tensor.Empty([n], DType.Float32, points.Device);
+        Cast(assignments, keys);
+        using var sorted = Tensor.Empty([n], DType.Float32, points.Device);
+        using var order = Tensor.Empty([n], DType.Int64, points.Device);
+        SortInto(keys, 1, n, false, P(sorted), P(order), what + " (grouping)");
+        var b = KernelArgs.Begin().Ptr(P(points)).Add(n).Add(d).Ptr(P(sorted)).Ptr(P(order)).Add(k).Ptr(P(centroids)).Ptr(P(counts));
+        Launch(b, "kmeans_update_sorted_" + Suffix(points), grid, new(threads), what);
     }
 }

@@ -208,6 +208,34 @@ public abstract class OperatorKernelTests
     }
 
     [Test]
+    public void KMeansUpdateGroupedAndScannedMatchTheCpu([Values] bool byScan, [Values(50, 5000)] int n)
+    {
+        int d = 3, k = 7;
+        var r = new System.Random(n);
+        using var x = Tensor.FromArray(Enumerable.Range(0, n * d).Select(_ => (float)(r.NextDouble() * 10)).ToArray(), [n, d]);
+        // Centroid 5 gets no points: it keeps its value.
+        using var a = Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (long)r.Next(k - 1) is var v && v == 5 ? 6L : v).ToArray(), [n]);
+        using var c0 = Tensor.FromArray(Enumerable.Range(0, k * d).Select(i => (float)-i).ToArray(), [k, d]);
+        using var cc = c0.Clone();
+        using var counts = Tensor.Zeros([k], DType.Int64);
+        Dab.Backends.Cpu.CpuBackend.Instance.KMeansUpdate(x, n, d, a, k, cc, counts);
+        var b = Backend;
+        b.KMeansUpdateByScan = byScan;
+        try
+        {
+            using var xd = x.To(Device);
+            using var ad = a.To(Device);
+            using var cd = c0.To(Device);
+            using var countsD = Tensor.Zeros([k], DType.Int64, Device);
+            b.KMeansUpdate(xd, n, d, ad, k, cd, countsD);
+            AssertSame(counts, countsD, "counts");
+            AssertSame(cc, cd, "centroids (bit for bit)");
+            Assert.That(cd.ToArray<float>().Skip(5 * d).Take(d), Is.EqualTo(new float[] { -15, -16, -17 }), "an empty cluster keeps its centroid");
+        }
+        finally { b.KMeansUpdateByScan = false; }
+    }
+
+    [Test]
     public void KMeansLloydMatchesTheCpu()
     {
         var r = new System.Random(3);
