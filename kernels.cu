@@ -12,3 +12,6 @@
 #include "kernels/adam.cuh"
 #include "kernels/philox.cuh"
 #include "kernels/lstm.cuh"
+#include "kernels/sort.cuh"
+#include "kernels/topk.cuh"
+#include "kernels/kmeans.cuh"

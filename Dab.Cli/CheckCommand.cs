@@ -56,6 +56,11 @@ public static class CheckCommand
                     (r.CublasMs is { } t ? $", cuBLAS {t:F3} ms ({r.CublasGflops:F0} GFLOP/s), ours/cuBLAS time {r.OursMs / t:F2}, max rel diff {r.MaxRelativeDifference:E1}" : ""));
                 timings.Add(new() { ["bench"] = $"sgemm {m}x{n}x{k}", ["ours_ms"] = r.OursMs, ["cublas_ms"] = r.CublasMs, ["max_rel_diff"] = r.MaxRelativeDifference });
             }
+            foreach (var r in OperatorBenchmark.Run(device, real ? 10 : 1))
+            {
+                stdout.WriteLine($"{r.Name}: {r.Ms:F3} ms" + (r.BaselineMs is { } b ? $", {r.Baseline} {b:F3} ms (x{b / r.Ms:F2})" : ""));
+                timings.Add(new() { ["bench"] = r.Name, ["ms"] = r.Ms, ["baseline"] = r.Baseline, ["baseline_ms"] = r.BaselineMs });
+            }
             int batch = real ? 1024 : 32;
             using var trainer = new SortTrainer(new SortConfig { Length = 10, Batch = batch, Device = device, Latent = real ? 256 : 32 });
             int steps = real ? 200 : 3;

@@ -26,7 +26,7 @@ __device__ __forceinline__ Philox4 philox_block(unsigned long long counter, unsi
 
 __device__ __forceinline__ double philox_uniform(unsigned int u) { return (u >> 8) * (1.0 / 16777216.0); }
 
-// kind 0: uniform [0, 1); kind 1: standard normal. One thread per block of four outputs.
+// kind 0: uniform [0, 1); kind 1: standard normal; kind 2: standard Gumbel. One thread per block of four outputs.
 template <class T> __device__ void philox_body(T* y, int n, int kind, unsigned long long seed, unsigned long long offset)
 {
     int blocks = (n + 3) / 4;
@@ -36,6 +36,8 @@ template <class T> __device__ void philox_body(T* y, int n, int kind, unsigned l
         double v[4];
         if (kind == 0)
             for (int q = 0; q < 4; q++) v[q] = philox_uniform(r.v[q]);
+        else if (kind == 2) // standard Gumbel from an open-interval uniform, like the CPU
+            for (int q = 0; q < 4; q++) v[q] = -log(-log(((r.v[q] >> 8) + 0.5) * (1.0 / 16777216.0)));
         else
             for (int q = 0; q < 4; q += 2)
             {

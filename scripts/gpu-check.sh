@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU, nvcc and CMake but no .NET SDK: builds kernels.fatbin with the
 # local nvcc, then runs the published `dab check` (scripts/publish-gpu-check.sh makes it) against the
-# GPU: every op's parity with the CPU, our SGEMM against cuBLAS (4096^3 and 1024x256x128), and a sort
-# training step with and without graph replay. Results go to ${OUT:-build}/gpu-check.json.
+# GPU: every op's parity with the CPU (sort, top-k, k-means and the samplers included), our SGEMM
+# against cuBLAS (4096^3 and 1024x256x128), the sort / top-k / k-means kernels at full size next to
+# their baselines (Dab.Kernels/Gpu/OperatorBenchmark.cs), and a sort training step with and without
+# graph replay. Results go to ${OUT:-build}/gpu-check.json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=build/gpu-check

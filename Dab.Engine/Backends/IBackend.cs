@@ -94,6 +94,30 @@ public interface IBackend
     void LstmGatesBackward(Rows gates, Rows cPrev, Rows c, Rows dhOut, Tensor dh, Tensor dc, Tensor dGates, Rows dGatesOut,
         int batch, int hidden);
 
-    /// <summary>Fills with Philox 4x32-10 numbers: kind 0 uniform [0,1), 1 standard normal.</summary>
+    /// <summary>Fills with Philox 4x32-10 numbers: kind 0 uniform [0,1), 1 standard normal, 2 standard Gumbel.</summary>
     void Random(Tensor dst, int kind, ulong seed, ulong offset);
+
+    // ---- non-differentiable operators (docs/operators.md) -----------------------------------
+
+    /// <summary>
+    /// Sorts each of <paramref name="rows"/> contiguous rows of length n: values (x's dtype) and
+    /// int64 indices, both (rows, n). Order: -inf &lt; ... &lt; +inf &lt; NaN ascending (reversed when
+    /// descending), -0 equals +0, equal values keep the lower index first (stable).
+    /// </summary>
+    void SortRows(Tensor x, int rows, int n, bool descending, Tensor values, Tensor indices);
+    /// <summary>The first k of each row in <see cref="SortRows"/> order (descending when largest): values and int64 indices, (rows, k).</summary>
+    void TopKRows(Tensor x, int rows, int n, int k, bool largest, Tensor values, Tensor indices);
+    /// <summary>
+    /// For each of n points (n, d) the nearest of k centroids (k, d) by squared Euclidean distance,
+    /// computed as fma(-2, x.c, |c|^2) with every dot product an fma chain over d in order, so all
+    /// backends agree bit for bit; lowest index on ties; NaN distances never win (a point with only
+    /// NaN distances gets centroid 0 and distance NaN). Writes int64 assignments (n) and the squared
+    /// distance to the chosen centroid, |x|^2 + fma(-2, x.c, |c|^2) clamped at 0 (+inf where an infinite coordinate makes it inf - inf) (n, x's dtype).
+    /// </summary>
+    void KMeansAssign(Tensor points, int n, int d, Tensor centroids, int k, Tensor assignments, Tensor distances);
+    /// <summary>
+    /// Lloyd's update: centroid j becomes the mean of the points assigned to it, summed in point order
+    /// in float64; a centroid with no points keeps its value. Writes int64 member counts (k).
+    /// </summary>
+    void KMeansUpdate(Tensor points, int n, int d, Tensor assignments, int k, Tensor centroids, Tensor counts);
 }

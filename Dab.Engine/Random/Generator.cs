@@ -35,6 +35,24 @@ public sealed class Generator(ulong seed)
         using (Autograd.Autograd.NoGrad()) return u.Lt(p);
     }
 
+    /// <summary>1 with probability p, else 0, in <paramref name="dtype"/> (p is checked to lie in [0, 1]).</summary>
+    public Tensor Bernoulli(int[] shape, double p, DType dtype = DType.Float32, Device? device = null)
+    {
+        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Bernoulli probability must be in [0, 1], got {p}");
+        using var u = Draw(shape, dtype, device, 0);
+        using (Autograd.Autograd.NoGrad()) return u.Lt(p);
+    }
+
+    /// <summary>Gumbel(loc, scale) numbers: loc - scale * log(-log(u)), u uniform in the open interval (0, 1).</summary>
+    public Tensor Gumbel(int[] shape, DType dtype = DType.Float32, Device? device = null, double loc = 0, double scale = 1)
+    {
+        var t = Draw(shape, dtype, device, 2);
+        if (loc == 0 && scale == 1) return t;
+        using (t)
+        using (Autograd.Autograd.NoGrad())
+            return t.Mul(scale).Add(loc);
+    }
+
     private Tensor Draw(int[] shape, DType dtype, Device? device, int kind)
     {
         var t = Tensor.Empty(shape, dtype, device ?? Device.Cpu);

@@ -26,7 +26,13 @@ public static class Philox
     /// <summary>Uniform in [0, 1) from the top 24 bits, exactly representable in float32 and float64 alike.</summary>
     public static double Uniform(uint u) => (u >> 8) * (1.0 / 16777216.0);
 
-    /// <summary>kind 0: uniform [0,1); kind 1: standard normal by Box-Muller on word pairs.</summary>
+    /// <summary>Uniform in the open interval (0, 1): the top 24 bits plus a half step, so logs are finite.</summary>
+    public static double OpenUniform(uint u) => ((u >> 8) + 0.5) * (1.0 / 16777216.0);
+
+    /// <summary>Standard Gumbel, -log(-log(u)) with u in (0, 1), so always finite (|g| &lt; 17).</summary>
+    public static double Gumbel(uint u) => -Math.Log(-Math.Log(OpenUniform(u)));
+
+    /// <summary>kind 0: uniform [0,1); kind 1: standard normal by Box-Muller on word pairs; kind 2: standard Gumbel.</summary>
     public static void Fill<T>(Span<T> dst, int kind, ulong seed, ulong offset) where T : unmanaged, System.Numerics.IFloatingPoint<T>
     {
         Span<double> v = stackalloc double[4];
@@ -36,6 +42,10 @@ public static class Philox
             if (kind == 0)
             {
                 v[0] = Uniform(a); v[1] = Uniform(b); v[2] = Uniform(c); v[3] = Uniform(d);
+            }
+            else if (kind == 2)
+            {
+                v[0] = Gumbel(a); v[1] = Gumbel(b); v[2] = Gumbel(c); v[3] = Gumbel(d);
             }
             else
             {
@@ -48,7 +58,7 @@ public static class Philox
 
     private static (double, double) BoxMuller(uint a, uint b)
     {
-        double u1 = ((a >> 8) + 0.5) * (1.0 / 16777216.0); // (0,1): log never sees 0
+        double u1 = OpenUniform(a); // (0,1): log never sees 0
         double u2 = Uniform(b);
         double r = Math.Sqrt(-2 * Math.Log(u1)), t = 2 * Math.PI * u2;
         return (r * Math.Cos(t), r * Math.Sin(t));

@@ -13,6 +13,9 @@ public abstract class HardFunction
 
     public override string ToString() => Name;
 
+    /// <summary>The output shape for an input shape: what the surrogate must produce (the input shape unless the function changes it).</summary>
+    public virtual int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
     /// <summary>Wraps any tensor function as a hard function.</summary>
     public static HardFunction Create(string name, Func<Tensor, Tensor> fn) => new Lambda(name, fn);
 

@@ -43,6 +43,13 @@ public static class ParityCatalog
         c.Add(("layout/casts-fills", CastsFills));
         c.Add(("random/philox", RandomNumbers));
         c.Add(("optim/adam", AdamSteps));
+        c.Add(("sort/dims-ties-inf-nan", SortCases));
+        c.Add(("sort/long-rows-merge", SortLongRows));
+        c.Add(("topk/select-and-sort", TopKCases));
+        c.Add(("kmeans/assign", KMeansAssignCases));
+        c.Add(("kmeans/lloyd", KMeansLloyd));
+        c.Add(("random/gumbel-bernoulli", Samplers));
+        c.Add(("hard/sort-topk-kmeans-bernoulli", HardOperators));
         c.Add(("train/sort-steps", SortSteps));
         c.Add(("train/sort-graph-replay", SortGraphReplay));
         c.Add(("lstm/sequence", LstmSequence));
@@ -250,6 +257,127 @@ public static class ParityCatalog
             od.Step();
         }
         x.Close(pc, pd, 1e-5, 1e-6, "parameters after 3 Adam steps");
+    }
+
+    /// <summary>Random values with ties, -0, +-inf and NaN (the documented order decides them).</summary>
+    private static Tensor Nasty(ParityContext x, params int[] shape)
+    {
+        var v = x.Rand(shape).Mul(2).ToArray<float>();
+        for (int i = 0; i < v.Length; i++)
+            v[i] = (i * 7919 % 23) switch
+            {
+                0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, 4 => 0f,
+                < 12 => MathF.Round(v[i]), _ => v[i],
+            };
+        return Tensor.FromArray(v, shape);
+    }
+
+    private static void SortCases(ParityContext x)
+    {
+        foreach (var shape in new[] { new[] { 1 }, new[] { 5, 1 }, new[] { 7, 33 }, new[] { 3, 4, 5 }, new[] { 2, 1000 } })
+            for (int d = 0; d < shape.Length; d++)
+                foreach (var desc in new[] { false, true })
+                {
+                    int dim = d;
+                    bool ds = desc;
+                    var v = Nasty(x, shape);
+                    x.Equal(v.Sort(dim, ds).Indices, x.OnDevice(v).Sort(dim, ds).Indices, $"sort indices {ShapeUtil.Format(shape)} dim {dim} descending={ds}");
+                    var finite = x.Rand(shape);
+                    x.Check(t => t[0].Sort(dim, ds).Values, [finite], what: $"sort values {ShapeUtil.Format(shape)} dim {dim} descending={ds}");
+                }
+        x.Check(t => t[0].Sort(0).Values, [x.Rand64(37)], rtol: 1e-12, atol: 1e-12, what: "float64 sort");
+    }
+
+    private static void SortLongRows(ParityContext x)
+    {
+        var v = Nasty(x, 2, 4500);
+        foreach (var desc in new[] { false, true })
+        {
+            var (cv, ci) = v.Sort(1, desc);
+            var (dv, di) = x.OnDevice(v).Sort(1, desc);
+            x.Equal(ci, di, $"indices of rows of 4500 (multi-block merge) descending={desc}");
+            x.Close(cv, dv, 0, 1e-300, $"values of rows of 4500 descending={desc}");
+        }
+    }
+
+    private static void TopKCases(ParityContext x)
+    {
+        foreach (var (n, k) in new[] { (1, 1), (9, 1), (9, 9), (100, 10), (1024, 32), (200, 50), (0, 0) })
+            foreach (var largest in new[] { true, false })
+            {
+                var v = Nasty(x, 6, n);
+                int kk = k;
+                bool lg = largest;
+                var (cv, ci) = v.TopK(kk, 1, lg);
+                var (dv, di) = x.OnDevice(v).TopK(kk, 1, lg);
+                x.Equal(ci, di, $"top-{kk} of {n} indices largest={lg}");
+                x.Close(cv, dv, 0, 1e-300, $"top-{kk} of {n} values largest={lg}");
+                x.Check(t => t[0].TopK(kk, 1, lg).Values, [x.Rand(6, n)], what: $"top-{kk} of {n} forward and backward");
+            }
+        x.Check(t => t[0].TopK(2, 0).Values, [x.Rand(5, 3)], what: "top-2 along dim 0");
+    }
+
+    private static void KMeansAssignCases(ParityContext x)
+    {
+        foreach (var (n, d, k) in new[] { (1, 1, 1), (65, 7, 3), (130, 33, 70), (10, 4, 20), (100, 64, 130) })
+        {
+            var p = x.Rand(n, d);
+            var c = x.Rand(k, d);
+            var (ca, cd) = Tensor.KMeansAssign(p, c);
+            var (da, dd) = Tensor.KMeansAssign(x.OnDevice(p), x.OnDevice(c));
+            x.Equal(ca, da, $"assignments of {n}x{d} to {k}");
+            x.Close(cd, dd, 0, 1e-300, $"distances of {n}x{d} to {k} (bit for bit)");
+        }
+        var special = Tensor.FromArray(new[] { float.NaN, 0f, float.PositiveInfinity, 1f, 1f, 1f, 0f, 0f }, [4, 2]);
+        var cs = Tensor.FromArray(new[] { 1f, 1f, 1f, 1f, 0f, 0f, float.NaN, 1f }, [4, 2]);
+        var (sa, sd) = Tensor.KMeansAssign(special, cs);
+        var (ta, td) = Tensor.KMeansAssign(x.OnDevice(special), x.OnDevice(cs));
+        x.Equal(sa, ta, "assignments with NaN, inf and tied centroids");
+        x.Close(sd, td, 0, 1e-300, "distances with NaN, inf and tied centroids");
+    }
+
+    private static void KMeansLloyd(ParityContext x)
+    {
+        var p = x.Rand(120, 6);
+        foreach (var k in new[] { 1, 10, 150 })
+        {
+            using var c = Tensor.KMeans(p, k, seed: 3);
+            using var g = Tensor.KMeans(x.OnDevice(p), k, seed: 3);
+            x.Equal(c.Assignments, g.Assignments, $"k-means k={k}: assignments");
+            x.Close(c.Centroids, g.Centroids, 0, 1e-300, $"k-means k={k}: centroids");
+            x.Close(c.Quantized, g.Quantized, 0, 1e-300, $"k-means k={k}: quantised points");
+            x.That(c.Iterations == g.Iterations, $"k-means k={k}: {g.Iterations} iterations on {x.Device}, {c.Iterations} on the CPU");
+        }
+    }
+
+    private static void Samplers(ParityContext x)
+    {
+        var gc = new Generator(77);
+        var gd = new Generator(77);
+        x.Close(gc.Gumbel([1001], DType.Float64), gd.Gumbel([1001], DType.Float64, x.Device), 1e-12, 1e-12, "gumbel numbers");
+        x.Close(gc.Gumbel([37]), gd.Gumbel([37], device: x.Device), 1e-6, 1e-6, "float32 gumbel numbers");
+        var probs = x.Gen.Uniform([501]);
+        x.Close(gc.Bernoulli(probs), gd.Bernoulli(x.OnDevice(probs)), 0, 1e-300, "bernoulli samples");
+        x.Close(gc.Bernoulli([99], 0.3), gd.Bernoulli([99], 0.3, device: x.Device), 0, 1e-300, "bernoulli(0.3) samples");
+    }
+
+    /// <summary>The DAB layer's operator hard functions give the same outputs on the device.</summary>
+    private static void HardOperators(ParityContext x)
+    {
+        var v = x.Rand(6, 9);
+        var fm = x.Rand(2, 3, 4, 5);
+        foreach (var f in new Dab.Models.Hard.HardFunction[]
+                 {
+                     new Dab.Models.Hard.RowColumnSort(), new Dab.Models.Hard.RowColumnSort(descending: true), new Dab.Models.Hard.FlatSort(),
+                     new Dab.Models.Hard.TopKOfSorts(5), new Dab.Models.Hard.KMeansQuantize(4),
+                 })
+        {
+            x.Close(f.Apply(v), f.Apply(x.OnDevice(v)), 0, 1e-300, $"{f.Name} on (6, 9)");
+            x.Close(f.Apply(fm), f.Apply(x.OnDevice(fm)), 0, 1e-300, $"{f.Name} on (2, 3, 4, 5)");
+        }
+        var b1 = new Dab.Models.Hard.BernoulliSample(new Generator(4));
+        var b2 = new Dab.Models.Hard.BernoulliSample(new Generator(4));
+        x.Close(b1.Apply(v), b2.Apply(x.OnDevice(v)), 0, 1e-300, "bernoulli(sigmoid(x)) samples");
     }
 
     /// <summary>Replaying a captured step gives the losses of eager steps on the same batches.</summary>
