@@ -10,6 +10,7 @@ public static class Program
         commands:
           sort     train a sorting network (paper section IV-A) and report all-or-none accuracy
           info     list devices, where their kernels come from, threads and SIMD support
+          bench    time whole training steps (sort-step), e.g. against PyTorch (scripts/bench-vs-pytorch.sh)
           check    compare every op on a GPU device (cuda or emu) with the CPU, and time GEMM and a training step
 
         'dab <command> --help' lists a command's options.
@@ -37,7 +38,8 @@ public static class Program
                 "sort" => SortCommand.Run(rest, stdout, stderr),
                 "info" => InfoCommand.Run(rest, stdout),
                 "check" => CheckCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check)"),
+                "bench" => BenchCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check, bench)"),
             };
         }
         catch (UsageException e)

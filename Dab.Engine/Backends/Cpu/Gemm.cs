@@ -352,3 +352,10 @@ internal static unsafe class Dgemm
         GemmKernel kernel = GemmKernel.Auto, int threads = 0) =>
         Gemm<double>.Run(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
 }
+
+/// <summary>What the CPU GEMM runs on this processor (for `dab info` and benchmark reports).</summary>
+public static class CpuGemm
+{
+    /// <summary>The micro-kernel the CPU backend's GEMMs use here.</summary>
+    public static GemmKernel Kernel => Gemm<float>.Native;
+}
