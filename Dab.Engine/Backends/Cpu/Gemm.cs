@@ -146,26 +146,8 @@ internal static unsafe class Gemm<T> where T : unmanaged
         {
             int w = Math.Min(nr, nc - jr);
             T* d = dst + (long)jr * kc;
-            if (!transB)
-            {
-                T* s = b + (long)pc * ldb + jc + jr;
-                for (int p = 0; p < kc; p++, d += nr, s += ldb)
-                {
-                    new ReadOnlySpan<T>(s, w).CopyTo(new Span<T>(d, w));
-                    if (w < nr) new Span<T>(d + w, nr - w).Clear();
-                }
-            }
-            else
-            {
-                // Column j of op(B) is row j of B: read it contiguously, write with stride NR.
-                for (int j = 0; j < w; j++)
-                {
-                    T* s = b + (long)(jc + jr + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) d[(long)p * nr + j] = s[p];
-                }
-                for (int j = w; j < nr; j++)
-                    for (int p = 0; p < kc; p++) d[(long)p * nr + j] = default;
-            }
+            if (!transB) CopyRows(b + (long)pc * ldb + jc + jr, ldb, kc, w, d, nr);
+            else TransposeRows(b + (long)(jc + jr) * ldb + pc, ldb, w, kc, d, nr); // column j of op(B) is row j of B
         }
     }
 
@@ -176,26 +158,61 @@ internal static unsafe class Gemm<T> where T : unmanaged
         {
             int h = Math.Min(mr, mc - ir);
             T* d = dst + (long)ir * kc;
-            if (!transA)
+            if (!transA) TransposeRows(a + (long)(ic + ir) * lda + pc, lda, h, kc, d, mr);
+            else CopyRows(a + (long)pc * lda + ic + ir, lda, kc, h, d, mr);
+        }
+    }
+
+    /// <summary>dst[p * width + j] = src[p * ld + j] for p &lt; rows, j &lt; w; zero for w &lt;= j &lt; width.</summary>
+    private static void CopyRows(T* src, int ld, int rows, int w, T* dst, int width)
+    {
+        int v = Vector256<T>.Count;
+        for (int p = 0; p < rows; p++, src += ld, dst += width)
+        {
+            int j = 0;
+            for (; j <= w - v; j += v) Vector256.Load(src + j).Store(dst + j);
+            for (; j < w; j++) dst[j] = src[j];
+            for (; j < width; j++) dst[j] = default;
+        }
+    }
+
+    /// <summary>
+    /// dst[p * width + r] = src[r * ld + p] for r &lt; h, p &lt; kc; zero for h &lt;= r &lt; width.
+    /// Reads rows contiguously; float32 goes through 4x4 SSE transposes.
+    /// </summary>
+    private static void TransposeRows(T* src, int ld, int h, int kc, T* dst, int width)
+    {
+        int r = 0;
+        if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            for (; r + 4 <= h; r += 4)
             {
-                for (int r = 0; r < h; r++)
+                float* s0 = (float*)src + (long)r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = (float*)dst + r;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4, d += 4 * width)
                 {
-                    T* s = a + (long)(ic + ir + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) d[(long)p * mr + r] = s[p];
+                    var r0 = Vector128.Load(s0 + p); var r1 = Vector128.Load(s1 + p);
+                    var r2 = Vector128.Load(s2 + p); var r3 = Vector128.Load(s3 + p);
+                    var t0 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r0, r1);
+                    var t1 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r2, r3);
+                    var t2 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r0, r1);
+                    var t3 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r2, r3);
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t0, t1).Store(d);
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t1, t0).Store(d + width);
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t2, t3).Store(d + 2 * width);
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t3, t2).Store(d + 3 * width);
                 }
-                for (int r = h; r < mr; r++)
-                    for (int p = 0; p < kc; p++) d[(long)p * mr + r] = default;
-            }
-            else
-            {
-                T* s = a + (long)pc * lda + ic + ir;
-                for (int p = 0; p < kc; p++, d += mr, s += lda)
-                {
-                    new ReadOnlySpan<T>(s, h).CopyTo(new Span<T>(d, h));
-                    if (h < mr) new Span<T>(d + h, mr - h).Clear();
-                }
+                for (; p < kc; p++, d += width) { d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; }
             }
         }
+        for (; r < h; r++)
+        {
+            T* s = src + (long)r * ld;
+            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = s[p];
+        }
+        for (; r < width; r++)
+            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
