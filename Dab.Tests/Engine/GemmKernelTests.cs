@@ -21,6 +21,7 @@ public class GemmKernelTests
         (200, 70, 520),   // m crosses the 192-row block of the 12-row kernel, k two k-blocks
         (12, 32, 256),    // exactly one Vector512 float tile and one k-block
         (5, 2100, 3),     // n crosses the 2048 column block
+        (128, 10, 1023),  // narrow C: computed as C^T = op(B)^T op(A)^T by the vector kernels
     ];
 
     private static readonly GemmKernel[] Kernels = [GemmKernel.Vector512, GemmKernel.Vector256, GemmKernel.Scalar];

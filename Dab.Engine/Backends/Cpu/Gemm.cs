@@ -59,8 +59,16 @@ internal static unsafe class Gemm<T> where T : unmanaged
         }
         if (kernel == GemmKernel.Auto) kernel = Native;
         if (threads <= 0) threads = Par.Threads;
-        int lda = transA ? m : k, ldb = transB ? k : n;
         var (mr, nr) = Tile(kernel);
+        // A narrow C (n well under the tile width, m larger) wastes most of every register tile: compute
+        // C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each element is
+        // the same sum in the same order, so the result does not change.
+        if (n < nr / 2 && m > n)
+        {
+            RunTransposed(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
+            return;
+        }
+        int lda = transA ? m : k, ldb = transB ? k : n;
         long work = (long)m * n * k;
         // Split the larger side of C into one block per thread, aligned to the register tile.
         bool splitM = m >= n;
@@ -91,6 +99,25 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 }
             }
         });
+    }
+
+    private static void RunTransposed(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+        GemmKernel kernel, int threads)
+    {
+        var scratch = System.Buffers.ArrayPool<T>.Shared.Rent(m * n);
+        try
+        {
+            fixed (T* ct = scratch)
+            {
+                Run(b, !transB, a, !transA, ct, n, m, k, false, kernel, threads); // ct (n x m) = C^T
+                for (int i = 0; i < m; i++)
+                {
+                    T* row = c + (long)i * n;
+                    for (int j = 0; j < n; j++) row[j] = accumulate ? Add(row[j], ct[(long)j * m + i]) : ct[(long)j * m + i];
+                }
+            }
+        }
+        finally { System.Buffers.ArrayPool<T>.Shared.Return(scratch); }
     }
 
     /// <summary>One thread's GEMM on a block of C with leading dimension ldc.</summary>
