@@ -155,6 +155,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
                             T* aPanel = ap + (long)ir * kc, ct = cRow + (long)ir * ldc;
                             switch (kernel)
                             {
+                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr); break;
                                 case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
                                 case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
                                 default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
@@ -332,6 +333,33 @@ internal static unsafe class Gemm<T> where T : unmanaged
         Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
         Store2(t + 6 * nf, c60, c61, false); Store2(t + 7 * nf, c70, c71, false); Store2(t + 8 * nf, c80, c81, false);
         Store2(t + 9 * nf, c90, c91, false); Store2(t + 10 * nf, ca0, ca1, false); Store2(t + 11 * nf, cb0, cb1, false);
+        StorePartial(t, nf, c, ldc, mr, nr, acc);
+    }
+
+    /// <summary>
+    /// The ragged last panel when it is at most half a tile wide (n = 100 leaves 4 columns): 12 x Vector512
+    /// over the panel's first half only, half the work of the full kernel. Same sums in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride)
+    {
+        const int MR = 12;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        for (int p = 0; p < kc; p++, a += MR, b += stride)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Fma(Vector512.Create(a[0]), b0, c0); c1 = Fma(Vector512.Create(a[1]), b0, c1);
+            c2 = Fma(Vector512.Create(a[2]), b0, c2); c3 = Fma(Vector512.Create(a[3]), b0, c3);
+            c4 = Fma(Vector512.Create(a[4]), b0, c4); c5 = Fma(Vector512.Create(a[5]), b0, c5);
+            c6 = Fma(Vector512.Create(a[6]), b0, c6); c7 = Fma(Vector512.Create(a[7]), b0, c7);
+            c8 = Fma(Vector512.Create(a[8]), b0, c8); c9 = Fma(Vector512.Create(a[9]), b0, c9);
+            ca = Fma(Vector512.Create(a[10]), b0, ca); cb = Fma(Vector512.Create(a[11]), b0, cb);
+        }
+        int nf = Vector512<T>.Count;
+        T* t = stackalloc T[MR * 16];
+        c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
+        c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
     }
 
