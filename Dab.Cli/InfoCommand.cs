@@ -16,7 +16,7 @@ public static class InfoCommand
         if (a.Flag("help")) { stdout.WriteLine("usage: dab info\n  lists the devices Dab can use, where their kernels come from and their allocator statistics"); return 0; }
         if (a.Positional.Count > 0) throw new UsageException($"'info' takes no arguments, got '{a.Positional[0]}'");
 
-        stdout.WriteLine($"cpu: {Environment.ProcessorCount} cores, kernels use {Par.Threads} threads; SIMD: Vector<float> {Vector<float>.Count} lanes, AVX2 {Vector256.IsHardwareAccelerated}, AVX-512 {Vector512.IsHardwareAccelerated}");
+        stdout.WriteLine($"cpu: {Environment.ProcessorCount} cores, kernels use {Par.Threads} threads; SIMD: Vector<float> {Vector<float>.Count} lanes, AVX2 {Vector256.IsHardwareAccelerated}, AVX-512 {Vector512.IsHardwareAccelerated}; GEMM micro-kernel {CpuGemm.Kernel}");
 
         var emu = new Device(DeviceKind.Emu);
         if (BackendRegistry.WhyUnavailable(emu) is { } whyEmu) stdout.WriteLine($"emu: unavailable: {whyEmu}");

@@ -10,6 +10,7 @@ public static class Program
         commands:
           sort     train a sorting network (paper section IV-A) and report all-or-none accuracy
           info     list devices, where their kernels come from, threads and SIMD support
+          bench    time whole training steps (sort-step), e.g. against PyTorch (scripts/bench-vs-pytorch.sh)
           check    compare every op on a GPU device (cuda or emu) with the CPU, and time GEMM and a training step
           report   aggregate runs: 'dab report sort RUN_DIR...' writes the paper's Table II, Fig. 6 and plots
 
@@ -39,7 +40,8 @@ public static class Program
                 "info" => InfoCommand.Run(rest, stdout),
                 "check" => CheckCommand.Run(rest, stdout),
                 "report" => ReportCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check, report)"),
+                "bench" => BenchCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}' (commands: sort, info, check, bench, report)"),
             };
         }
         catch (UsageException e)

@@ -29,6 +29,14 @@ public sealed class Linear : Module
         return input.Linear(Weight, Bias);
     }
 
+    /// <summary>tanh(Forward(input)) as one fused node (what Sequential runs for a Linear followed by a Tanh).</summary>
+    public Tensor ForwardTanh(Tensor input)
+    {
+        if (input.Rank == 0 || input.Shape[^1] != InFeatures)
+            throw new ArgumentException($"Linear({InFeatures}, {OutFeatures}): input {ShapeUtil.Format(input.Shape)} must end in {InFeatures}");
+        return input.LinearTanh(Weight, Bias);
+    }
+
     protected override void OnParameterReplaced(string name, Tensor value)
     {
         if (name == "weight") Weight = value;

@@ -23,7 +23,17 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var l in _layers) x = l.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            // Linear then Tanh: one fused node (bias and tanh in one pass, tanh' folded into the backward).
+            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is Tanh)
+            {
+                x = linear.ForwardTanh(x);
+                i++;
+                continue;
+            }
+            x = _layers[i].Forward(x);
+        }
         return x;
     }
 }

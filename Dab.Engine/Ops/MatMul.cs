@@ -55,9 +55,19 @@ public sealed partial class Tensor
     }
 
     /// <summary>x W^T + b with x (..., in), W (out, in), b (out): one GEMM with the bias added in place.</summary>
-    public Tensor Linear(Tensor weight, Tensor? bias = null)
+    public Tensor Linear(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: false);
+
+    /// <summary>
+    /// tanh(x W^T + b) as one node: on the CPU one GEMM, then bias and tanh in one pass over the output,
+    /// and a backward that folds tanh' = 1 - y^2 into the gradient before the two GEMMs. Elsewhere
+    /// (and in value and gradient everywhere) the same as <c>Linear(weight, bias).Tanh()</c>.
+    /// </summary>
+    public Tensor LinearTanh(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: true);
+
+    private Tensor LinearAct(Tensor weight, Tensor? bias, bool tanh)
     {
-        const string op = "linear";
+        if (tanh && Backend is not Backends.Cpu.CpuBackend) return LinearAct(weight, bias, false).Tanh();
+        string op = tanh ? "linear_tanh" : "linear";
         Checks.Floating(this, op);
         Checks.Compatible(this, weight, op);
         Checks.Rank(this, 1, op);
@@ -72,13 +82,16 @@ public sealed partial class Tensor
         }
         var y = EmptyLike([.. Shape[..^1], outF]);
         Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
-        if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
+        if (tanh) Backends.Cpu.CpuBackend.BiasTanh(y, bias, rows, outF);
+        else if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
         var x = this;
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        Record("Linear", y, inputs, (g, needs) =>
+        Record(tanh ? "LinearTanh" : "Linear", y, inputs, (g, needs) =>
         {
             var r = new Tensor?[inputs.Length];
-            using var g2 = g.Reshape(rows, outF);
+            using var gz = tanh ? g.EmptyLike() : null;
+            if (gz != null) g.Backend.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
+            using var g2 = (gz ?? g).Reshape(rows, outF);
             if (needs[0]) r[0] = g2.MatMul(weight).Reshape(x.Shape);
             if (needs[1])
             {

@@ -28,6 +28,7 @@ public sealed class SortData(int length, ulong seed)
     public static Tensor Targets(Tensor x)
     {
         int b = x.Shape[0], t = x.Shape[1];
+        if (t <= 32 && x.Device == Device.Cpu && x.DType == DType.Float32) return SmallTargets(x, b, t);
         var values = x.ToArray<float>();
         var idx = new long[b * t];
         var keys = new float[t];
@@ -39,5 +40,30 @@ public sealed class SortData(int length, ulong seed)
             for (int j = 0; j < t; j++) idx[r * t + j] = order[j];
         }
         return Tensor.FromArray(idx, [b, t], x.Device);
+    }
+
+    /// <summary>
+    /// Short rows: a stable insertion sort straight from the tensor into a pooled one, so a training
+    /// step allocates no arrays or comparison delegates here. Same order as the comparison above.
+    /// </summary>
+    private static Tensor SmallTargets(Tensor x, int b, int t)
+    {
+        var y = Tensor.Zeros([b, t], DType.Int64);
+        var values = x.Span<float>();
+        var idx = y.Span<long>();
+        Span<int> order = stackalloc int[t];
+        for (int r = 0; r < b; r++)
+        {
+            var keys = values.Slice(r * t, t);
+            for (int i = 0; i < t; i++)
+            {
+                float k = keys[i];
+                int j = i - 1;
+                while (j >= 0 && keys[order[j]].CompareTo(k) > 0) { order[j + 1] = order[j]; j--; }
+                order[j + 1] = i;
+            }
+            for (int j = 0; j < t; j++) idx[r * t + j] = order[j];
+        }
+        return y;
     }
 }

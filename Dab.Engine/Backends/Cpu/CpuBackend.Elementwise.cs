@@ -259,6 +259,36 @@ public sealed partial class CpuBackend
         });
     }
 
+    /// <summary>y = tanh(y + bias) in place over rows of y (rows x cols), bias of length cols or null: the tail of a fused Linear+Tanh.</summary>
+    internal static void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
+    {
+        if (y.DType == DType.Float32) BiasTanh<float>(A<float>(y), bias == null ? null : A<float>(bias), rows, cols);
+        else BiasTanh<double>(A<double>(y), bias == null ? null : A<double>(bias), rows, cols);
+    }
+
+    private static void BiasTanh<T>(T[] y, T[]? b, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Par.For(rows, (long)cols * 8, (r0, r1) =>
+        {
+            var op = new Ops<T>.Tanh();
+            int w = Vector<T>.Count;
+            for (int r = r0; r < r1; r++)
+            {
+                int o = r * cols, j = 0;
+                if (b != null)
+                {
+                    for (; j <= cols - w; j += w) op.Apply(new Vector<T>(y, o + j) + new Vector<T>(b, j)).CopyTo(y, o + j);
+                    for (; j < cols; j++) y[o + j] = op.Apply(y[o + j] + b[j]);
+                }
+                else
+                {
+                    for (; j <= cols - w; j += w) op.Apply(new Vector<T>(y, o + j)).CopyTo(y, o + j);
+                    for (; j < cols; j++) y[o + j] = op.Apply(y[o + j]);
+                }
+            }
+        });
+    }
+
     private static T[] A<T>(Tensor t) where T : unmanaged => ((CpuStorage)t.Storage).Array<T>();
 
     private static ref T R<T>(T[] a) => ref MemoryMarshal.GetArrayDataReference(a);

@@ -15,13 +15,13 @@ public sealed partial class CpuBackend
         }
         else
         {
-            var xa = A<double>(a); var xb = A<double>(b); var xc = A<double>(c);
-            for (int i = 0; i < batch; i++)
-                ReferenceGemm(xa, (int)(i * strideA), transA, xb, (int)(i * strideB), transB, xc, i * m * n, m, n, k, accumulate);
+            fixed (double* pa = A<double>(a)) fixed (double* pb = A<double>(b)) fixed (double* pc = A<double>(c))
+                for (int i = 0; i < batch; i++)
+                    Dgemm.Run(pa + i * strideA, transA, pb + i * strideB, transB, pc + (long)i * m * n, m, n, k, accumulate);
         }
     }
 
-    /// <summary>The plain triple loop: the reference the fast GEMM is tested against, and the float64 path.</summary>
+    /// <summary>The plain triple loop: the reference the fast GEMMs are tested and benchmarked against.</summary>
     internal static void ReferenceGemm<T>(T[] a, int oa, bool transA, T[] b, int ob, bool transB, T[] c, int oc,
         int m, int n, int k, bool accumulate) where T : unmanaged, INumber<T>
     {

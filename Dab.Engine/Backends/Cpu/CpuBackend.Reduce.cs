@@ -108,6 +108,11 @@ public sealed partial class CpuBackend
 
     private static void ReduceColumns<T>(ReduceOp op, T[] x, int s, int n, int inner, T[] y, int oy) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (op is ReduceOp.Sum or ReduceOp.Mean && n > 0 && inner >= Vector<double>.Count)
+        {
+            SumColumns(op, x, s, n, inner, y, oy);
+            return;
+        }
         for (int i = 0; i < inner; i++)
         {
             T acc;
@@ -146,5 +151,44 @@ public sealed partial class CpuBackend
             }
             y[oy + i] = acc;
         }
+    }
+
+    /// <summary>
+    /// Column sums row by row with vectors of double accumulators (the bias gradient of a Linear layer):
+    /// the same sums in the same order as the column-at-a-time loop, read contiguously.
+    /// </summary>
+    private static void SumColumns<T>(ReduceOp op, T[] x, int s, int n, int inner, T[] y, int oy) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double[]? rented = inner > 1024 ? System.Buffers.ArrayPool<double>.Shared.Rent(inner) : null;
+        Span<double> acc = rented != null ? rented.AsSpan(0, inner) : stackalloc double[inner];
+        acc.Clear();
+        int wd = Vector<double>.Count;
+        for (int j = 0; j < n; j++)
+        {
+            int row = s + j * inner, i = 0;
+            if (typeof(T) == typeof(float))
+            {
+                var xf = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x.AsSpan(row, inner));
+                for (; i <= inner - 2 * wd; i += 2 * wd)
+                {
+                    Vector.Widen(new Vector<float>(xf[i..]), out var lo, out var hi);
+                    (new Vector<double>(acc[i..]) + lo).CopyTo(acc[i..]);
+                    (new Vector<double>(acc[(i + wd)..]) + hi).CopyTo(acc[(i + wd)..]);
+                }
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                var xd = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x.AsSpan(row, inner));
+                for (; i <= inner - wd; i += wd)
+                    (new Vector<double>(acc[i..]) + new Vector<double>(xd[i..])).CopyTo(acc[i..]);
+            }
+            for (; i < inner; i++) acc[i] += double.CreateChecked(x[row + i]);
+        }
+        for (int i = 0; i < inner; i++)
+        {
+            var v = T.CreateChecked(acc[i]);
+            y[oy + i] = op == ReduceOp.Mean ? v / T.CreateChecked(n) : v;
+        }
+        if (rented != null) System.Buffers.ArrayPool<double>.Shared.Return(rented);
     }
 }

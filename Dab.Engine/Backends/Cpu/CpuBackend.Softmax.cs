@@ -10,36 +10,56 @@ public sealed partial class CpuBackend
         else Softmax<double>(A<double>(x), outer, n, inner, A<double>(y), log);
     }
 
-    /// <summary>Stable (log-)softmax over the middle dim: subtract the max, exponentiate, normalise.</summary>
+    /// <summary>
+    /// Stable (log-)softmax over the middle dim: subtract the max, exponentiate, normalise. Each outer
+    /// block (n x inner, contiguous) is done whole: maxima and sums per column in scratch, and the
+    /// exponentials over the block with vectors.
+    /// </summary>
     private static void Softmax<T>(T[] x, int outer, int n, int inner, T[] y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Par.For(outer * inner, n * 8L, (r0, r1) =>
+        Par.For(outer, (long)n * inner * 8, (o0, o1) =>
         {
-            for (int r = r0; r < r1; r++)
+            int blk = n * inner;
+            T[]? rented = inner > 512 ? System.Buffers.ArrayPool<T>.Shared.Rent(2 * inner) : null;
+            Span<T> scratch = rented != null ? rented.AsSpan(0, 2 * inner) : stackalloc T[2 * inner];
+            Span<T> m = scratch[..inner], sum = scratch[inner..];
+            for (int o = o0; o < o1; o++)
             {
-                int o = r / inner, i = r % inner, s = o * n * inner + i;
-                T m = T.NegativeInfinity;
-                for (int j = 0; j < n; j++) m = T.Max(m, x[s + j * inner]);
-                if (T.IsNegativeInfinity(m)) m = T.Zero; // an all -inf row gives NaN like PyTorch, not a crash
-                T sum = T.Zero;
+                int s = o * blk;
+                m.Fill(T.NegativeInfinity);
                 for (int j = 0; j < n; j++)
-                {
-                    var e = T.Exp(x[s + j * inner] - m);
-                    y[s + j * inner] = e;
-                    sum += e;
-                }
+                    for (int i = 0; i < inner; i++) m[i] = T.Max(m[i], x[s + j * inner + i]);
+                for (int i = 0; i < inner; i++)
+                    if (T.IsNegativeInfinity(m[i])) m[i] = T.Zero; // an all -inf row gives NaN like PyTorch, not a crash
+                for (int j = 0; j < n; j++)
+                    for (int i = 0; i < inner; i++) y[s + j * inner + i] = x[s + j * inner + i] - m[i];
+                ExpInPlace(y, s, blk);
+                sum.Clear();
+                for (int j = 0; j < n; j++)
+                    for (int i = 0; i < inner; i++) sum[i] += y[s + j * inner + i];
                 if (log)
                 {
-                    T lse = T.Log(sum) + m;
-                    for (int j = 0; j < n; j++) y[s + j * inner] = x[s + j * inner] - lse;
+                    for (int i = 0; i < inner; i++) sum[i] = T.Log(sum[i]) + m[i]; // log-sum-exp
+                    for (int j = 0; j < n; j++)
+                        for (int i = 0; i < inner; i++) y[s + j * inner + i] = x[s + j * inner + i] - sum[i];
                 }
                 else
                 {
-                    T inv = T.One / sum;
-                    for (int j = 0; j < n; j++) y[s + j * inner] *= inv;
+                    for (int i = 0; i < inner; i++) sum[i] = T.One / sum[i];
+                    for (int j = 0; j < n; j++)
+                        for (int i = 0; i < inner; i++) y[s + j * inner + i] *= sum[i];
                 }
             }
+            if (rented != null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
         });
+    }
+
+    /// <summary>a[s .. s+len) = exp(a[...]) with vectors (scalar tail).</summary>
+    private static void ExpInPlace<T>(T[] a, int s, int len) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count, k = s, end = s + len;
+        for (; k <= end - w; k += w) V.Exp(new Vector<T>(a, k)).CopyTo(a, k);
+        for (; k < end; k++) a[k] = T.Exp(a[k]);
     }
 
     public void SoftmaxBackward(Tensor g, Tensor y, int outer, int n, int inner, Tensor dx, bool log)
@@ -96,18 +116,24 @@ public sealed partial class CpuBackend
     {
         Par.For(outer, (long)n * inner * 4, (o0, o1) =>
         {
+            int blk = n * inner;
             for (int o = o0; o < o1; o++)
+            {
+                // softmax = exp(log-softmax) over the whole block with vectors, then g (p - onehot) per column
+                Array.Copy(lp, o * blk, dx, o * blk, blk);
+                ExpInPlace(dx, o * blk, blk);
                 for (int i = 0; i < inner; i++)
                 {
                     int pos = o * inner + i;
                     T gp = g[pos];
-                    int t = (int)target[pos], s = o * n * inner + i;
+                    int t = (int)target[pos], s = o * blk + i;
                     for (int j = 0; j < n; j++)
                     {
                         int k = s + j * inner;
-                        dx[k] = gp * (T.Exp(lp[k]) - (j == t ? T.One : T.Zero));
+                        dx[k] = gp * (dx[k] - (j == t ? T.One : T.Zero));
                     }
                 }
+            }
         });
     }
 }

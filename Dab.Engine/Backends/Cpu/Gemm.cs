@@ -1,0 +1,433 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Dab.Backends.Cpu;
+
+/// <summary>Which register-blocked micro-kernel a GEMM uses.</summary>
+public enum GemmKernel
+{
+    /// <summary>The widest the processor runs natively: Vector512, else Vector256, else scalar.</summary>
+    Auto,
+    /// <summary>12 rows x 2 Vector512 (12x32 float, 12x16 double).</summary>
+    Vector512,
+    /// <summary>6 rows x 2 Vector256 (6x16 float, 6x8 double).</summary>
+    Vector256,
+    /// <summary>4x4 scalar fused multiply-adds: the portable fallback.</summary>
+    Scalar,
+}
+
+/// <summary>
+/// General matrix product C = op(A) op(B) (+ C) for float32 and float64 in the BLIS style:
+/// B is packed into KC x NR panels, A into MR x KC panels (packing absorbs the transposes, so no
+/// operand is ever copied whole), and a register-blocked FMA micro-kernel computes each MR x NR tile
+/// while the B micro-panel stays in L1 and the A block in L2. The micro-kernel is chosen at run time
+/// from what the processor runs natively. With more than one thread, C is split into independent
+/// row (or column) blocks, one per thread, each with its own packing buffers: one fork/join per GEMM.
+/// Every kernel sums each element in the same order (KC blocks, FMAs in k order), so the result is
+/// bit-identical across kernels and thread counts.
+/// </summary>
+internal static unsafe class Gemm<T> where T : unmanaged
+{
+    private const int KC = 256, MCBlocks = 16, NC = 2048;
+    /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
+    private const long MinParallelWork = 96 * 1024;
+
+    [ThreadStatic] private static T[]? _aPack, _bPack;
+
+    public static GemmKernel Native =>
+        Vector512.IsHardwareAccelerated ? GemmKernel.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmKernel.Vector256
+        : GemmKernel.Scalar;
+
+    private static (int MR, int NR) Tile(GemmKernel k) => k switch
+    {
+        GemmKernel.Vector512 => (12, 2 * Vector512<T>.Count),
+        GemmKernel.Vector256 => (6, 2 * Vector256<T>.Count),
+        _ => (4, 4),
+    };
+
+    /// <summary>C (m x n, row-major) = op(A) op(B) (+ C if accumulate), A and B row-major.</summary>
+    public static void Run(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+        GemmKernel kernel = GemmKernel.Auto, int threads = 0)
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) throw new NotSupportedException($"GEMM of {typeof(T).Name}");
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<T>(c + (long)i * n, n).Clear();
+            return;
+        }
+        if (kernel == GemmKernel.Auto) kernel = Native;
+        if (threads <= 0) threads = Par.Threads;
+        var (mr, nr) = Tile(kernel);
+        // A narrow C (n well under the tile width, m larger) wastes most of every register tile: compute
+        // C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each element is
+        // the same sum in the same order, so the result does not change.
+        if (n < nr / 2 && m > n)
+        {
+            RunTransposed(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
+            return;
+        }
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        long work = (long)m * n * k;
+        // Split the larger side of C into one block per thread, aligned to the register tile.
+        bool splitM = m >= n;
+        int tiles = splitM ? (m + mr - 1) / mr : (n + nr - 1) / nr;
+        int parts = (int)Math.Min(Math.Min(threads, tiles), Math.Max(1, work / MinParallelWork));
+        if (parts <= 1)
+        {
+            Serial(a, transA, lda, b, transB, ldb, c, n, m, n, k, accumulate, kernel);
+            return;
+        }
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+        Par.For(parts, long.MaxValue / parts / 2, (p0, p1) =>
+        {
+            for (int part = p0; part < p1; part++)
+            {
+                int t0 = (int)((long)part * tiles / parts), t1 = (int)((long)(part + 1) * tiles / parts);
+                if (splitM)
+                {
+                    int i0 = t0 * mr, i1 = Math.Min(m, t1 * mr);
+                    T* ai = (T*)pa + (transA ? i0 : (long)i0 * lda);
+                    Serial(ai, transA, lda, (T*)pb, transB, ldb, (T*)pc + (long)i0 * n, n, i1 - i0, n, k, accumulate, kernel);
+                }
+                else
+                {
+                    int j0 = t0 * nr, j1 = Math.Min(n, t1 * nr);
+                    T* bj = (T*)pb + (transB ? (long)j0 * ldb : j0);
+                    Serial((T*)pa, transA, lda, bj, transB, ldb, (T*)pc + j0, n, m, j1 - j0, k, accumulate, kernel);
+                }
+            }
+        });
+    }
+
+    private static void RunTransposed(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+        GemmKernel kernel, int threads)
+    {
+        var scratch = System.Buffers.ArrayPool<T>.Shared.Rent(m * n);
+        try
+        {
+            fixed (T* ct = scratch)
+            {
+                Run(b, !transB, a, !transA, ct, n, m, k, false, kernel, threads); // ct (n x m) = C^T
+                for (int i = 0; i < m; i++)
+                {
+                    T* row = c + (long)i * n;
+                    for (int j = 0; j < n; j++) row[j] = accumulate ? Add(row[j], ct[(long)j * m + i]) : ct[(long)j * m + i];
+                }
+            }
+        }
+        finally { System.Buffers.ArrayPool<T>.Shared.Return(scratch); }
+    }
+
+    /// <summary>One thread's GEMM on a block of C with leading dimension ldc.</summary>
+    private static void Serial(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
+        int m, int n, int k, bool accumulate, GemmKernel kernel)
+    {
+        var (mr, nr) = Tile(kernel);
+        int mc = MCBlocks * mr;
+        var aPack = _aPack;
+        if (aPack == null || aPack.Length < mc * KC) _aPack = aPack = GC.AllocateUninitializedArray<T>(16 * 12 * KC, pinned: true);
+        var bPack = _bPack;
+        if (bPack == null || bPack.Length < KC * (NC + 32)) _bPack = bPack = GC.AllocateUninitializedArray<T>(KC * (NC + 32), pinned: true);
+        T* ap = (T*)Unsafe.AsPointer(ref aPack[0]);   // pinned arrays: the GC never moves them
+        T* bp = (T*)Unsafe.AsPointer(ref bPack[0]);
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int ncb = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool acc = accumulate || pc > 0;
+                PackB(b, transB, ldb, pc, jc, kc, ncb, nr, bp);
+                for (int ic = 0; ic < m; ic += mc)
+                {
+                    int mcb = Math.Min(mc, m - ic);
+                    PackA(a, transA, lda, ic, pc, mcb, kc, mr, ap);
+                    for (int jr = 0; jr < ncb; jr += nr)
+                    {
+                        int nrr = Math.Min(nr, ncb - jr);
+                        T* bPanel = bp + (long)jr * kc;
+                        T* cRow = c + (long)ic * ldc + jc + jr;
+                        for (int ir = 0; ir < mcb; ir += mr)
+                        {
+                            int mrr = Math.Min(mr, mcb - ir);
+                            T* aPanel = ap + (long)ir * kc, ct = cRow + (long)ir * ldc;
+                            switch (kernel)
+                            {
+                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr); break;
+                                case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
+                                case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
+                                default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>B[pc.., jc..] (kc x nc) into panels of NR columns, each kc rows of NR contiguous elements, zero-padded.</summary>
+    private static void PackB(T* b, bool transB, int ldb, int pc, int jc, int kc, int nc, int nr, T* dst)
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int w = Math.Min(nr, nc - jr);
+            T* d = dst + (long)jr * kc;
+            if (!transB) CopyRows(b + (long)pc * ldb + jc + jr, ldb, kc, w, d, nr);
+            else TransposeRows(b + (long)(jc + jr) * ldb + pc, ldb, w, kc, d, nr); // column j of op(B) is row j of B
+        }
+    }
+
+    /// <summary>A[ic.., pc..] (mc x kc) into panels of MR rows, each kc columns of MR contiguous elements, zero-padded.</summary>
+    private static void PackA(T* a, bool transA, int lda, int ic, int pc, int mc, int kc, int mr, T* dst)
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int h = Math.Min(mr, mc - ir);
+            T* d = dst + (long)ir * kc;
+            if (!transA) TransposeRows(a + (long)(ic + ir) * lda + pc, lda, h, kc, d, mr);
+            else CopyRows(a + (long)pc * lda + ic + ir, lda, kc, h, d, mr);
+        }
+    }
+
+    /// <summary>dst[p * width + j] = src[p * ld + j] for p &lt; rows, j &lt; w; zero for w &lt;= j &lt; width.</summary>
+    private static void CopyRows(T* src, int ld, int rows, int w, T* dst, int width)
+    {
+        int v = Vector256<T>.Count;
+        for (int p = 0; p < rows; p++, src += ld, dst += width)
+        {
+            int j = 0;
+            for (; j <= w - v; j += v) Vector256.Load(src + j).Store(dst + j);
+            for (; j < w; j++) dst[j] = src[j];
+            for (; j < width; j++) dst[j] = default;
+        }
+    }
+
+    /// <summary>
+    /// dst[p * width + r] = src[r * ld + p] for r &lt; h, p &lt; kc; zero for h &lt;= r &lt; width.
+    /// Reads rows contiguously; float32 goes through 4x4 SSE transposes.
+    /// </summary>
+    private static void TransposeRows(T* src, int ld, int h, int kc, T* dst, int width)
+    {
+        int r = 0;
+        if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            for (; r + 4 <= h; r += 4)
+            {
+                float* s0 = (float*)src + (long)r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = (float*)dst + r;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4, d += 4 * width)
+                {
+                    var r0 = Vector128.Load(s0 + p); var r1 = Vector128.Load(s1 + p);
+                    var r2 = Vector128.Load(s2 + p); var r3 = Vector128.Load(s3 + p);
+                    var t0 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r0, r1);
+                    var t1 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r2, r3);
+                    var t2 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r0, r1);
+                    var t3 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r2, r3);
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t0, t1).Store(d);
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t1, t0).Store(d + width);
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t2, t3).Store(d + 2 * width);
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t3, t2).Store(d + 3 * width);
+                }
+                for (; p < kc; p++, d += width) { d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; }
+            }
+        }
+        for (; r < h; r++)
+        {
+            T* s = src + (long)r * ld;
+            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = s[p];
+        }
+        for (; r < width; r++)
+            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = default;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z) =>
+        typeof(T) == typeof(float)
+            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z) =>
+        typeof(T) == typeof(float)
+            ? Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Fma(T x, T y, T z) =>
+        typeof(T) == typeof(float)
+            ? (T)(object)MathF.FusedMultiplyAdd((float)(object)x, (float)(object)y, (float)(object)z)
+            : (T)(object)Math.FusedMultiplyAdd((double)(object)x, (double)(object)y, (double)(object)z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Add(T x, T y) =>
+        typeof(T) == typeof(float) ? (T)(object)((float)(object)x + (float)(object)y) : (T)(object)((double)(object)x + (double)(object)y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(T* c, Vector512<T> v0, Vector512<T> v1, bool acc)
+    {
+        if (acc) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + Vector512<T>.Count); }
+        v0.Store(c);
+        v1.Store(c + Vector512<T>.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(T* c, Vector256<T> v0, Vector256<T> v1, bool acc)
+    {
+        if (acc) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + Vector256<T>.Count); }
+        v0.Store(c);
+        v1.Store(c + Vector256<T>.Count);
+    }
+
+    /// <summary>A partial tile: the kernel wrote its full tile to t (MR x NR); copy the valid part.</summary>
+    private static void StorePartial(T* t, int nrFull, T* c, int ldc, int mr, int nr, bool acc)
+    {
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+            {
+                ref T dst = ref c[(long)r * ldc + j];
+                dst = acc ? Add(dst, t[r * nrFull + j]) : t[r * nrFull + j];
+            }
+    }
+
+    /// <summary>12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    {
+        const int MR = 12;
+        int W = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
+            c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += 2 * W)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + W);
+            var x = Vector512.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Fma(x, b0, c80); c81 = Fma(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Fma(x, b0, c90); c91 = Fma(x, b1, c91);
+            x = Vector512.Create(a[10]); ca0 = Fma(x, b0, ca0); ca1 = Fma(x, b1, ca1);
+            x = Vector512.Create(a[11]); cb0 = Fma(x, b0, cb0); cb1 = Fma(x, b1, cb1);
+        }
+        if (mr == MR && nr == 2 * W)
+        {
+            Store2(c, c00, c01, acc); Store2(c + ldc, c10, c11, acc); Store2(c + 2 * ldc, c20, c21, acc);
+            Store2(c + 3 * ldc, c30, c31, acc); Store2(c + 4 * ldc, c40, c41, acc); Store2(c + 5 * ldc, c50, c51, acc);
+            Store2(c + 6 * ldc, c60, c61, acc); Store2(c + 7 * ldc, c70, c71, acc); Store2(c + 8 * ldc, c80, c81, acc);
+            Store2(c + 9 * ldc, c90, c91, acc); Store2(c + 10 * ldc, ca0, ca1, acc); Store2(c + 11 * ldc, cb0, cb1, acc);
+            return;
+        }
+        int nf = 2 * W;
+        T* t = stackalloc T[MR * 32];
+        Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
+        Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
+        Store2(t + 6 * nf, c60, c61, false); Store2(t + 7 * nf, c70, c71, false); Store2(t + 8 * nf, c80, c81, false);
+        Store2(t + 9 * nf, c90, c91, false); Store2(t + 10 * nf, ca0, ca1, false); Store2(t + 11 * nf, cb0, cb1, false);
+        StorePartial(t, nf, c, ldc, mr, nr, acc);
+    }
+
+    /// <summary>
+    /// The ragged last panel when it is at most half a tile wide (n = 100 leaves 4 columns): 12 x Vector512
+    /// over the panel's first half only, half the work of the full kernel. Same sums in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride)
+    {
+        const int MR = 12;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        for (int p = 0; p < kc; p++, a += MR, b += stride)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Fma(Vector512.Create(a[0]), b0, c0); c1 = Fma(Vector512.Create(a[1]), b0, c1);
+            c2 = Fma(Vector512.Create(a[2]), b0, c2); c3 = Fma(Vector512.Create(a[3]), b0, c3);
+            c4 = Fma(Vector512.Create(a[4]), b0, c4); c5 = Fma(Vector512.Create(a[5]), b0, c5);
+            c6 = Fma(Vector512.Create(a[6]), b0, c6); c7 = Fma(Vector512.Create(a[7]), b0, c7);
+            c8 = Fma(Vector512.Create(a[8]), b0, c8); c9 = Fma(Vector512.Create(a[9]), b0, c9);
+            ca = Fma(Vector512.Create(a[10]), b0, ca); cb = Fma(Vector512.Create(a[11]), b0, cb);
+        }
+        int nf = Vector512<T>.Count;
+        T* t = stackalloc T[MR * 16];
+        c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
+        c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
+        StorePartial(t, nf, c, ldc, mr, nr, acc);
+    }
+
+    /// <summary>6 x (2 x Vector256): 12 accumulators of the 16 ymm registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    {
+        const int MR = 6;
+        int W = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += 2 * W)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + W);
+            var x = Vector256.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        if (mr == MR && nr == 2 * W)
+        {
+            Store2(c, c00, c01, acc); Store2(c + ldc, c10, c11, acc); Store2(c + 2 * ldc, c20, c21, acc);
+            Store2(c + 3 * ldc, c30, c31, acc); Store2(c + 4 * ldc, c40, c41, acc); Store2(c + 5 * ldc, c50, c51, acc);
+            return;
+        }
+        int nf = 2 * W;
+        T* t = stackalloc T[MR * 16];
+        Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
+        Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
+        StorePartial(t, nf, c, ldc, mr, nr, acc);
+    }
+
+    /// <summary>4x4 scalar FMAs in the same per-element order as the vector kernels.</summary>
+    private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    {
+        const int MR = 4, NR = 4;
+        T* t = stackalloc T[MR * NR];
+        for (int i = 0; i < MR * NR; i++) t[i] = default;
+        for (int p = 0; p < kc; p++, a += MR, b += NR)
+            for (int r = 0; r < MR; r++)
+                for (int j = 0; j < NR; j++)
+                    t[r * NR + j] = Fma(a[r], b[j], t[r * NR + j]);
+        StorePartial(t, NR, c, ldc, mr, nr, acc);
+    }
+}
+
+/// <summary>Single-precision GEMM (kept as the name the tests and benchmarks use).</summary>
+internal static unsafe class Sgemm
+{
+    public static void Run(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate,
+        GemmKernel kernel = GemmKernel.Auto, int threads = 0) =>
+        Gemm<float>.Run(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
+}
+
+/// <summary>Double-precision GEMM (the float64 path used by the gradient checks).</summary>
+internal static unsafe class Dgemm
+{
+    public static void Run(double* a, bool transA, double* b, bool transB, double* c, int m, int n, int k, bool accumulate,
+        GemmKernel kernel = GemmKernel.Auto, int threads = 0) =>
+        Gemm<double>.Run(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
+}
+
+/// <summary>What the CPU GEMM runs on this processor (for `dab info` and benchmark reports).</summary>
+public static class CpuGemm
+{
+    /// <summary>The micro-kernel the CPU backend's GEMMs use here.</summary>
+    public static GemmKernel Kernel => Gemm<float>.Native;
+}
