@@ -132,6 +132,9 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // A job scheduler's SIGTERM (or a kill) gets the same orderly stop as Ctrl+C: checkpoint, results, exit code 130.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            ctx => { ctx.Cancel = true; cancel.Cancel(); });
         SortResult result;
         try
         {
