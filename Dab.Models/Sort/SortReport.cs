@@ -241,7 +241,7 @@ public static class SortReport
         runs.GroupBy(r => (r.Model, r.Length, r.Ponder))
             .Select(g =>
             {
-                var ordered = g.OrderBy(r => r.Seed, StringComparer.Ordinal).ToList();
+                var ordered = g.OrderBy(r => r.Seed, SeedOrder.Instance).ToList();
                 var values = ordered.Select(r => r.BestAccuracy).ToArray();
                 var (mean, std) = MeanStd(values);
                 return new SortCell(g.Key.Model, g.Key.Length, g.Key.Ponder, values.Length, mean, std, values, ordered.Select(r => r.Seed).ToArray());
@@ -357,7 +357,7 @@ public static class SortReport
         md.AppendLine("## Runs").AppendLine();
         md.AppendLine("| Model | T | Ponder | Seed | Best | Final | Samples | Seconds | Directory |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var r in runs.OrderBy(r => ModelRank(r.Model)).ThenBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Length).ThenBy(r => r.Ponder).ThenBy(r => r.Seed, StringComparer.Ordinal))
+        foreach (var r in runs.OrderBy(r => ModelRank(r.Model)).ThenBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Length).ThenBy(r => r.Ponder).ThenBy(r => r.Seed, SeedOrder.Instance))
             md.AppendLine($"| {DisplayName(r.Model)} | {r.Length} | {r.Ponder} | {r.Seed} | {Percent(r.BestAccuracy)} %{(r.BestIsFinal ? " (final)" : "")} | " +
                           $"{Percent(r.FinalAccuracy)} % | {r.Samples} | {r.Seconds.ToString("0.#", CultureInfo.InvariantCulture)}{(r.Interrupted ? " (interrupted)" : "")} | {r.Dir} |");
         md.AppendLine();
@@ -559,5 +559,19 @@ public static class SortReport
                 ["curve"] = r.Curve == null ? "none" : r.Curve.IsTestAccuracy ? "test_accuracy" : "batch_accuracy",
             }).ToList(),
         };
+    }
+}
+
+/// <summary>Seeds in numeric order ("2" before "10"); seeds that are not numbers follow, ordinally.</summary>
+internal sealed class SeedOrder : IComparer<string>
+{
+    public static readonly SeedOrder Instance = new();
+
+    public int Compare(string? a, string? b)
+    {
+        bool na = ulong.TryParse(a, out var x), nb = ulong.TryParse(b, out var y);
+        if (na && nb) return x.CompareTo(y);
+        if (na != nb) return na ? -1 : 1;
+        return StringComparer.Ordinal.Compare(a, b);
     }
 }

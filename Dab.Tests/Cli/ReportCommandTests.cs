@@ -298,3 +298,14 @@ public class ReportCommandTests
         Assert.That(Program.Usage, Does.Contain("report"));
     }
 }
+
+public class ReportSeedOrderTests
+{
+    [Test]
+    public void SeedsSortNumericallyThenByName()
+    {
+        var seeds = new List<string> { "10", "b", "2", "1", "a" };
+        seeds.Sort(Dab.Models.Sort.SeedOrder.Instance);
+        Assert.That(seeds, Is.EqualTo(new[] { "1", "2", "10", "a", "b" }));
+    }
+}
