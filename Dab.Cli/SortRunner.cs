@@ -68,8 +68,8 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
             if (o.Interrupted) break;
         }
         bool interrupted = outcomes.Count < dirs.Count || outcomes.Any(o => o.Interrupted);
-        var (mean, std) = MeanStd(outcomes.Where(o => !o.Interrupted).Select(o => o.TestAccuracy));
-        var (bestMean, bestStd) = MeanStd(outcomes.Where(o => !o.Interrupted).Select(o => o.BestAccuracy));
+        var (mean, std) = SortReport.MeanStd(outcomes.Where(o => !o.Interrupted).Select(o => o.TestAccuracy).ToList());
+        var (bestMean, bestStd) = SortReport.MeanStd(outcomes.Where(o => !o.Interrupted).Select(o => o.BestAccuracy).ToList());
         var summary = new Dictionary<string, object?>
         {
             ["task"] = "sort",
@@ -226,15 +226,6 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
         }
     }
 
-    private static (double Mean, double Std) MeanStd(IEnumerable<double> values)
-    {
-        var v = values.ToArray();
-        if (v.Length == 0) return (double.NaN, double.NaN);
-        double mean = v.Average();
-        double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
-        return (mean, std);
-    }
-
     /// <summary>Test accuracy (at each evaluation) and the smoothed batch accuracy against samples seen.</summary>
     private static LinePlot CurvesPlot(string name, SortConfig config, List<double[]> curve)
     {
@@ -261,11 +252,5 @@ public sealed class SortRunner(TextWriter stdout, TextWriter stderr)
         foreach (var r in curve)
             sb.AppendLine(string.Join(",", r.Select(v => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture))));
         return sb.ToString();
-    }
-
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

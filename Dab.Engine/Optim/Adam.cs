@@ -46,12 +46,8 @@ public sealed class Adam : Optimizer
         return _steps;
     }
 
-    /// <summary>Step size, 1/sqrt of the second bias correction, and the decoupled decay factor of an update at step <paramref name="step"/>.</summary>
-    public (double StepSize, double InvSqrtBc2, double Shrink) StepScalars(long step)
-    {
-        double bc1 = 1 - Math.Pow(Beta1, step), bc2 = 1 - Math.Pow(Beta2, step);
-        return (LearningRate / bc1, 1 / Math.Sqrt(bc2), Decoupled ? 1 - LearningRate * WeightDecay : 1);
-    }
+    /// <summary>The scalars of an update at step <paramref name="step"/> with the current learning rate.</summary>
+    public AdamScalars StepScalars(long step) => AdamScalars.At(step, LearningRate, Beta1, Beta2, WeightDecay, Decoupled);
 
     protected override IReadOnlyList<(string Name, Tensor?[] Slots)> StateSlots => [("m", _m), ("v", _v)];
     protected override long[]? PerParameterSteps => _steps;

@@ -5,25 +5,12 @@ public static class GradClip
     /// <summary>Scales all gradients so their joint L2 norm is at most maxNorm; returns the norm before clipping.</summary>
     public static double ClipByNorm(IEnumerable<Tensor> parameters, double maxNorm)
     {
-        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"clip: max norm must be positive, got {maxNorm}");
-        using var _ = Autograd.Autograd.NoGrad();
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToArray();
-        double sq = 0;
-        foreach (var g in grads)
-        {
-            using var s = g.Square();
-            using var t = s.Sum();
-            sq += t.Item();
-        }
-        double norm = Math.Sqrt(sq);
-        double scale = maxNorm / (norm + 1e-6);
-        if (scale < 1)
-            foreach (var g in grads) g.Backend.Scalar(Backends.ScalarOp.Mul, g, scale, g);
-        return norm;
+        using var norm = ClipByNormOnDevice(parameters, maxNorm);
+        return norm?.Item() ?? 0;
     }
 
     /// <summary>
-    /// The same clipping computed entirely on the gradients' device: no value comes back to the host, so it does not
+    /// The clipping computed entirely on the gradients' device: no value comes back to the host, so it does not
     /// stall a GPU and can be captured into a graph. Returns the norm before clipping as a one-element tensor (the
     /// caller owns it), or null when no parameter has a gradient.
     /// </summary>

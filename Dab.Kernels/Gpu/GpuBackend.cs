@@ -174,10 +174,9 @@ public sealed partial class GpuBackend : IBackend
         double eps, double weightDecay, long step, bool decoupled)
     {
         if (param.Numel == 0) return;
-        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
-        double stepSize = lr / bc1, invSqrtBc2 = 1 / Math.Sqrt(bc2), l2 = decoupled ? 0 : weightDecay, shrink = decoupled ? 1 - lr * weightDecay : 1;
+        var sc = Optim.AdamScalars.At(step, lr, beta1, beta2, weightDecay, decoupled);
         var a = KernelArgs.Begin().Ptr(P(param)).Ptr(P(grad)).Ptr(P(m)).Ptr(P(v)).Add(param.Numel);
-        foreach (var c in new[] { beta1, beta2, stepSize, invSqrtBc2, eps, l2, shrink })
+        foreach (var c in new[] { beta1, beta2, sc.StepSize, sc.InvSqrtBc2, eps, sc.L2, sc.Shrink })
             if (F32(param)) a.Add((float)c); else a.Add(c);
         Launch(a, "adam_" + Suffix(param), GridFor(param.Numel), new(Threads), Describe("adam", param));
     }

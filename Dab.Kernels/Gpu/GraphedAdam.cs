@@ -34,7 +34,7 @@ public sealed class GraphedAdam : IDisposable
             var p = _adam.Parameters[i];
             var g = p.Grad ?? throw new InvalidOperationException($"graphed adam: parameter {i} {ShapeUtil.Format(p.Shape)} has no gradient to record an update from");
             var (m, v) = _adam.Moments(i);
-            double l2 = _adam.Decoupled ? 0 : _adam.WeightDecay;
+            double l2 = _adam.StepScalars(1).L2; // constant over steps, so a kernel argument rather than a table entry
             _backend.AdamUpdateDeviceScalars(p, g, m, v, _adam.Beta1, _adam.Beta2, _adam.Eps, l2, _scalars, i);
         }
     }
@@ -44,7 +44,10 @@ public sealed class GraphedAdam : IDisposable
     {
         var steps = _adam.CountStep();
         for (int i = 0; i < steps.Length; i++)
-            (_host[3 * i], _host[3 * i + 1], _host[3 * i + 2]) = _adam.StepScalars(steps[i]);
+        {
+            var sc = _adam.StepScalars(steps[i]);
+            (_host[3 * i], _host[3 * i + 1], _host[3 * i + 2]) = (sc.StepSize, sc.InvSqrtBc2, sc.Shrink);
+        }
         _backend.CopyFromHost<double>(_scalars, _host);
     }
 

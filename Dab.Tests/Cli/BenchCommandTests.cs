@@ -6,13 +6,7 @@ namespace Dab.Tests.Cli;
 
 public class BenchCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [TestCase("--bogus", "1", "unknown option --bogus")]
     [TestCase("--steps", "0", "--steps must be between 1")]

@@ -26,13 +26,7 @@ public class ReportCommandTests
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 

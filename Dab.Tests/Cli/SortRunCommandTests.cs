@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dab.Cli;
+using Dab.Models;
 using Dab.Models.Sort;
 using NUnit.Framework;
 
@@ -16,13 +17,7 @@ public class SortRunCommandTests
     [TearDown]
     public void RemoveDir() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     private static readonly string[] Tiny = ["--length", "4", "--batch", "32", "--latent", "16", "--test-size", "300", "--eval-size", "100"];
 
@@ -72,7 +67,7 @@ public class SortRunCommandTests
         var config = SortConfig.FromJson(File.ReadAllText(Path.Combine(killed, "config.json")), "config.json");
         using (var cancel = new CancellationTokenSource())
         using (var t = new SortTrainer(config))
-            t.Run(new Stop(p => { if (p.Step >= 20) cancel.Cancel(); }), cancel.Token, Path.Combine(killed, SortCheckpoint.FileName));
+            t.Run(new SyncProgress<SortProgress>(p => { if (p.Step >= 20) cancel.Cancel(); }), cancel.Token, Path.Combine(killed, SortCheckpoint.FileName));
         var (code, output, err) = Run("sort", "--resume", killed);
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(output, Does.Contain("resumed at step 20"));
@@ -80,11 +75,6 @@ public class SortRunCommandTests
         Assert.That(Results(killed).GetProperty("test_all_or_none_accuracy").GetDouble(),
             Is.EqualTo(Results(straight).GetProperty("test_all_or_none_accuracy").GetDouble()));
         Assert.That(Results(killed).GetProperty("resumed").GetBoolean(), Is.True);
-    }
-
-    private sealed class Stop(Action<SortProgress> on) : IProgress<SortProgress>
-    {
-        public void Report(SortProgress value) => on(value);
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using Dab.IO;
+using Dab.Models;
 using Dab.Models.Sort;
 using NUnit.Framework;
 
@@ -25,12 +26,7 @@ public class SortCheckpointTests
     private static void RunAndKill(SortTrainer t, int killAt, string checkpoint)
     {
         using var cancel = new CancellationTokenSource();
-        t.Run(new Progress(p => { if (p.Step >= killAt) cancel.Cancel(); }), cancel.Token, checkpoint);
-    }
-
-    private sealed class Progress(Action<SortProgress> on) : IProgress<SortProgress>
-    {
-        public void Report(SortProgress value) => on(value);
+        t.Run(new SyncProgress<SortProgress>(p => { if (p.Step >= killAt) cancel.Cancel(); }), cancel.Token, checkpoint);
     }
 
     [Test]

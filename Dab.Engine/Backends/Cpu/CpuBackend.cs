@@ -88,10 +88,10 @@ public sealed partial class CpuBackend : IBackend
     {
         var p = A<T>(param); var g = A<T>(grad); var ms = A<T>(m); var vs = A<T>(v);
         int n = param.Numel;
-        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
+        var sc = Optim.AdamScalars.At(step, lr, beta1, beta2, wd, decoupled);
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), ob1 = T.One - b1, ob2 = T.One - b2;
-        T stepSize = T.CreateChecked(lr / bc1), invSqrtBc2 = T.CreateChecked(1 / Math.Sqrt(bc2)), e = T.CreateChecked(eps);
-        T l2 = decoupled ? T.Zero : T.CreateChecked(wd), shrink = T.CreateChecked(decoupled ? 1 - lr * wd : 1);
+        T stepSize = T.CreateChecked(sc.StepSize), invSqrtBc2 = T.CreateChecked(sc.InvSqrtBc2), e = T.CreateChecked(eps);
+        T l2 = T.CreateChecked(sc.L2), shrink = T.CreateChecked(sc.Shrink);
         Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (c0, c1) =>
         {
             int i = c0 * Chunk, end = Math.Min(n, c1 * Chunk), w = Vector<T>.Count;
