@@ -1,8 +1,12 @@
+using System.Runtime.ExceptionServices;
+
 namespace Dab.Backends.Cpu;
 
 /// <summary>
-/// Splits a loop over both cores only when the work is large enough to pay for the hand-off
-/// (about 50 µs of work per chunk); smaller loops run inline.
+/// Splits a loop over the cores only when the work is large enough to pay for the hand-off (about
+/// 50 µs of work per chunk); smaller loops run inline. The hand-off goes to a team of persistent
+/// worker threads (<see cref="WorkerTeam"/>) rather than the thread pool: a training step runs
+/// hundreds of short parallel loops, and waking a pool thread for each costs more than the loop.
 /// </summary>
 public static class Par
 {
@@ -22,15 +26,127 @@ public static class Par
         if (count <= 0) return;
         long total = count * Math.Max(1, costPerItem);
         int chunks = (int)Math.Min(Math.Min(_threads, count), Math.Max(1, total / MinWorkPerChunk));
-        if (chunks <= 1)
+        if (chunks <= 1 || !WorkerTeam.TryRun(chunks, count, body)) body(0, count);
+    }
+}
+
+/// <summary>
+/// A fork/join team: the calling thread and up to <c>Threads - 1</c> persistent background workers
+/// claim the chunks of one loop from a shared counter, so a worker that is late (its core busy with
+/// other work) simply finds nothing left and the caller never waits for a chunk nobody started.
+/// Idle workers spin for a short while (the next loop of a training step usually follows within
+/// microseconds), then sleep on a semaphore. Only one loop runs on the team at a time; a loop
+/// started while the team is busy (from another thread, or nested inside a chunk) runs inline.
+/// Which thread runs a chunk never changes what it computes, so results do not depend on timing.
+/// </summary>
+internal static class WorkerTeam
+{
+    /// <summary>How long an idle worker spins before it sleeps: a few short kernels' worth.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5_000; // 200 µs
+
+    private static readonly object Gate = new();
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static readonly List<Thread> Workers = [];
+    private static int _busy;          // 1 while a loop owns the team
+    private static int _sleeping;      // workers blocked on Wake
+
+    // The loop's generation (high 32 bits) and its next unclaimed chunk (low 32 bits), in one word so
+    // that a claim (a compare-and-swap) only succeeds for the loop whose fields the claimer read.
+    private static long _state;
+
+    // The current loop, written by its owner before _state announces it; stable until every chunk is done.
+    private static Action<int, int>? _body;
+    private static int _count, _chunks, _finished;
+    private static ExceptionDispatchInfo? _error;
+
+    [ThreadStatic] private static bool _inChunk;
+
+    public static bool TryRun(int chunks, int count, Action<int, int> body)
+    {
+        if (_inChunk || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+        try
         {
-            body(0, count);
-            return;
+            EnsureWorkers(chunks - 1);
+            _body = body;
+            _count = count;
+            _chunks = chunks;
+            _finished = 0;
+            _error = null;
+            long generation = (Volatile.Read(ref _state) >> 32) + 1;
+            Interlocked.Exchange(ref _state, generation << 32); // publishes the fields above
+            int sleepers = Volatile.Read(ref _sleeping);
+            if (sleepers > 0) Wake.Release(Math.Min(sleepers, chunks - 1));
+
+            RunChunks(generation);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _finished) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+            _body = null;
+            _error?.Throw();
+            return true;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        finally { Volatile.Write(ref _busy, 0); }
+    }
+
+    /// <summary>Claims and runs chunks of loop <paramref name="generation"/> until none are left.</summary>
+    private static void RunChunks(long generation)
+    {
+        _inChunk = true;
+        try
         {
-            int s = (int)((long)c * count / chunks), e = (int)((long)(c + 1) * count / chunks);
-            body(s, e);
-        });
+            while (true)
+            {
+                long state = Volatile.Read(ref _state);
+                if (state >> 32 != generation) return;           // a later loop: ours is over
+                int c = (int)state, chunks = _chunks, count = _count;
+                var body = _body;
+                if (c >= chunks || body == null) return;          // every chunk claimed
+                // Succeeds only while loop `generation` still has chunk c unclaimed, so the fields
+                // read above are that loop's (a new loop cannot start before all of its chunks finish).
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+                try
+                {
+                    if (_error == null)
+                        body((int)((long)c * count / chunks), (int)((long)(c + 1) * count / chunks));
+                }
+                catch (Exception e) { Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null); }
+                Interlocked.Increment(ref _finished);
+            }
+        }
+        finally { _inChunk = false; }
+    }
+
+    private static void EnsureWorkers(int wanted)
+    {
+        if (Volatile.Read(ref _workerCount) >= wanted) return;
+        lock (Gate)
+            while (Workers.Count < wanted)
+            {
+                var t = new Thread(WorkerLoop) { IsBackground = true, Name = $"dab-cpu-{Workers.Count + 1}" };
+                Workers.Add(t);
+                t.Start();
+                Volatile.Write(ref _workerCount, Workers.Count);
+            }
+    }
+
+    private static int _workerCount;
+
+    private static void WorkerLoop()
+    {
+        long seen = Volatile.Read(ref _state) >> 32;
+        while (true)
+        {
+            long g, idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            while ((g = Volatile.Read(ref _state) >> 32) == seen)
+            {
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - idleSince < SpinTicks) { Thread.SpinWait(8); continue; }
+                Interlocked.Increment(ref _sleeping);
+                // Re-check after announcing ourselves, so a loop published in between is not missed.
+                if (Volatile.Read(ref _state) >> 32 == seen) Wake.Wait();
+                Interlocked.Decrement(ref _sleeping);
+                idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            seen = g;
+            RunChunks(g);
+        }
     }
 }
