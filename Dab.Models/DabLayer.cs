@@ -65,11 +65,9 @@ public sealed class DabLayer : Module
             Autograd.Autograd.Record($"Hard[{Function.Name}]", hard, [x], (g, _) =>
                 [Autograd.Autograd.Grad([soft], [xs], [g], retainGraph: true)[0]]);
 
-        // Intermediates stay undisposed: the graph still needs them (the step's scope frees them).
-        var sq = soft.Sub(hard.Detach()).Square();
-        var dims = Enumerable.Range(1, Math.Max(0, sq.Rank - 1)).ToArray();
-        var perSample = dims.Length > 0 ? sq.Sum(dims) : sq;
-        BridgeLoss = perSample.Mean().Mul(Gamma);
+        // gamma * mean over the batch of each sample's squared distance, to the hard output held constant
+        // (detached: `hard` itself is the Hard node's output). The step's scope frees the intermediates.
+        BridgeLoss = Tensor.SquaredDistanceLoss(soft, hard.Detach(), Gamma);
         return hard;
     }
 

@@ -85,3 +85,31 @@ public sealed partial class Tensor
         }
     }
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// scale * sum((input - target)^2) / batch with batch = input.Shape[0]: the squared distance of each
+    /// sample, averaged over the batch (the DAB bridge loss, with scale = gamma). One fused pass forward
+    /// and one backward on the CPU; sub, square and sum elsewhere. Both inputs get gradients where they
+    /// require them (detach the target to hold it constant).
+    /// </summary>
+    public static Tensor SquaredDistanceLoss(Tensor input, Tensor target, double scale = 1)
+    {
+        const string op = "squared_distance_loss";
+        Checks.Floating(input, op);
+        Checks.Compatible(input, target, op);
+        Checks.SameShape(input, target, op);
+        if (double.IsNaN(scale)) throw new ArgumentException($"{op}: scale is NaN", nameof(scale));
+        int batch = input.Rank == 0 ? 1 : Math.Max(1, input.Shape[0]);
+        double k = scale / batch;
+        if (input.Backend is not Backends.Cpu.CpuBackend) return input.Sub(target).Square().Sum().Mul(k);
+        var loss = Scalar(Backends.Cpu.CpuBackend.SquaredDistance(input, target, k), input.DType, input.Device);
+        Record("SquaredDistanceLoss", loss, [input, target], (g, needs) =>
+        {
+            var (da, db) = Backends.Cpu.CpuBackend.SquaredDistanceBackward(g, input, target, k, needs[0], needs[1]);
+            return [da, db];
+        });
+        return loss;
+    }
+}

@@ -83,6 +83,7 @@ public sealed partial class Tensor
         var y = EmptyLike([.. Shape[..^1], outF]);
         Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
         if (tanh) Backends.Cpu.CpuBackend.BiasTanh(y, bias, rows, outF);
+        else if (bias != null && Backend is Backends.Cpu.CpuBackend) Backends.Cpu.CpuBackend.AddBias(y, bias, rows, outF);
         else if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
         var x = this;
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];

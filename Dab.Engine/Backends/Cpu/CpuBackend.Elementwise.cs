@@ -15,6 +15,7 @@ public sealed partial class CpuBackend
 
     private static void Unary<T>(UnaryOp op, Tensor x, Tensor y, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (op == UnaryOp.Tanh && TryFastTanh(x, y)) return;
         var xs = A<T>(x); var ys = A<T>(y); int n = x.Numel;
         switch (op)
         {
@@ -53,6 +54,7 @@ public sealed partial class CpuBackend
 
     private static void UnaryBackward<T>(UnaryOp op, Tensor g, Tensor x, Tensor y, Tensor dx, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (op == UnaryOp.Tanh && TryFastTanhBackward(g, y, dx)) return;
         var gs = A<T>(g); var xs = A<T>(x); var ys = A<T>(y); var ds = A<T>(dx); int n = g.Numel;
         switch (op)
         {
@@ -256,36 +258,6 @@ public sealed partial class CpuBackend
             var va = new Vector<T>(alpha);
             for (; i <= end - w; i += w) (new Vector<T>(y, i) + va * new Vector<T>(x, i)).CopyTo(y, i);
             for (; i < end; i++) y[i] += alpha * x[i];
-        });
-    }
-
-    /// <summary>y = tanh(y + bias) in place over rows of y (rows x cols), bias of length cols or null: the tail of a fused Linear+Tanh.</summary>
-    internal static void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
-    {
-        if (y.DType == DType.Float32) BiasTanh<float>(A<float>(y), bias == null ? null : A<float>(bias), rows, cols);
-        else BiasTanh<double>(A<double>(y), bias == null ? null : A<double>(bias), rows, cols);
-    }
-
-    private static void BiasTanh<T>(T[] y, T[]? b, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Par.For(rows, (long)cols * 8, (r0, r1) =>
-        {
-            var op = new Ops<T>.Tanh();
-            int w = Vector<T>.Count;
-            for (int r = r0; r < r1; r++)
-            {
-                int o = r * cols, j = 0;
-                if (b != null)
-                {
-                    for (; j <= cols - w; j += w) op.Apply(new Vector<T>(y, o + j) + new Vector<T>(b, j)).CopyTo(y, o + j);
-                    for (; j < cols; j++) y[o + j] = op.Apply(y[o + j] + b[j]);
-                }
-                else
-                {
-                    for (; j <= cols - w; j += w) op.Apply(new Vector<T>(y, o + j)).CopyTo(y, o + j);
-                    for (; j < cols; j++) y[o + j] = op.Apply(y[o + j]);
-                }
-            }
         });
     }
 
