@@ -32,12 +32,7 @@ public sealed class Signum(double margin = 0.5) : HardFunction
     public double Margin { get; } = margin >= 0 ? margin : throw new ArgumentOutOfRangeException(nameof(margin), $"signum margin must be >= 0, got {margin}");
     public override string Name => $"signum(margin={Margin})";
 
-    public override Tensor Apply(Tensor x)
-    {
-        using var above = x.Gt(Margin);
-        using var below = x.Lt(-Margin);
-        return above.Sub(below);
-    }
+    public override Tensor Apply(Tensor x) => x.MarginSign(Margin);
 }
 
 /// <summary>The paper's binary threshold: 1 where x is at least the mean of its sample (all non-batch dims), else 0.</summary>

@@ -200,4 +200,31 @@ public class ForwardElementwiseTests
         var d = Tensor.FromArray(xs.Select(v => (double)v).ToArray()).Tanh().ToArray<double>();
         TestData.AssertClose(d, xs.Select(v => Math.Tanh(v)).ToArray(), 0, 1e-14, "float64 tanh, relative");
     }
+
+    [TestCase(DType.Float32, 0.5)]
+    [TestCase(DType.Float64, 0.5)]
+    [TestCase(DType.Float32, 0.0)]
+    public void MarginSignIsTheTwoComparisonsSubtracted(DType dtype, double margin)
+    {
+        // 37 values: the vector body and the scalar tail; the margins themselves, zeros, infinities, NaN
+        var v = new List<double> { 0.5, -0.5, 0.50001, -0.50001, 0, -0.0, double.PositiveInfinity, double.NegativeInfinity, double.NaN, 1e-30, -1e-30 };
+        var gen = new Dab.Random.Generator(5);
+        v.AddRange(gen.Normal([26], DType.Float64).ToArray<double>());
+        var x = Tensor.FromArray(v.ToArray()).To(dtype);
+        var fused = x.MarginSign(margin).To(DType.Float64).ToArray<double>();
+        var xs = x.To(DType.Float64).ToArray<double>();
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double expected = (xs[i] > margin ? 1 : 0) - (xs[i] < -margin ? 1 : 0);
+            Assert.That(fused[i], Is.EqualTo(expected), $"margin_sign({xs[i]:R}, {margin})");
+        }
+        Assert.That(x.MarginSign(margin).DType, Is.EqualTo(dtype));
+    }
+
+    [Test]
+    public void MarginSignRejectsANegativeMargin()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros([3]).MarginSign(-0.1));
+        Assert.That(ex!.Message, Does.Contain("margin"));
+    }
 }

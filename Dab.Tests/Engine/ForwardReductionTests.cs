@@ -164,4 +164,25 @@ public class ForwardReductionTests
         Assert.That(Tensor.Full([n, 2], 0.1).Sum(0).ToArray<float>()[0], Is.EqualTo(exact).Within(1e-3).Percent, "along a column");
         Assert.That(Tensor.Full([n, 2], 0.1).Mean().Item(), Is.EqualTo((double)0.1f).Within(1e-3).Percent, "mean of all");
     }
+
+    /// <summary>Column sums (the bias gradient's shape of reduction) are the double sums of each column rounded once.</summary>
+    [TestCase(1023, 77, 1)]   // two full 32-column blocks and a ragged one
+    [TestCase(5, 32, 3)]      // exactly one block, several outer slices
+    [TestCase(37, 70, 2)]
+    public void Float32ColumnSumsAreTheRoundedDoubleSums(int rows, int cols, int outer)
+    {
+        var gen = new Dab.Random.Generator(91);
+        var x = gen.Normal([outer, rows, cols], std: 3);
+        var v = x.ToArray<float>();
+        var sum = x.Sum(1).ToArray<float>();
+        var mean = x.Mean(1).ToArray<float>();
+        for (int o = 0; o < outer; o++)
+            for (int c = 0; c < cols; c++)
+            {
+                double s = 0;
+                for (int r = 0; r < rows; r++) s += v[(o * rows + r) * cols + c];
+                Assert.That(sum[o * cols + c], Is.EqualTo((float)s), $"sum[{o},{c}]");
+                Assert.That(mean[o * cols + c], Is.EqualTo((float)s * (float)(1.0 / rows)), $"mean[{o},{c}] (the sum times 1/rows)");
+            }
+    }
 }

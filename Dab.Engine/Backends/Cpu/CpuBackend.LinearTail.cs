@@ -12,13 +12,13 @@ public sealed partial class CpuBackend
     /// <summary>y = tanh(x) on the 512-bit float32 path; false (nothing done) where it does not apply.</summary>
     private static unsafe bool TryFastTanh(Tensor x, Tensor y)
     {
-        if (x.DType != DType.Float32 || !FastTanh.Enabled) return false;
+        if (x.DType != DType.Float32 || !FastMath.Enabled) return false;
         var xs = A<float>(x); var ys = A<float>(y); int n = x.Numel;
         Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (c0, c1) =>
         {
             int start = c0 * Chunk, end = Math.Min(n, c1 * Chunk);
             fixed (float* px = xs) fixed (float* py = ys)
-                FastTanh.BiasTanhRows(px + start, null, py + start, 0, 1, end - start);
+                FastMath.BiasTanhRows(px + start, null, py + start, 0, 1, end - start);
         });
         return true;
     }
@@ -26,12 +26,12 @@ public sealed partial class CpuBackend
     /// <summary>dx = g (1 - y^2) on the 512-bit float32 path; false where it does not apply.</summary>
     private static unsafe bool TryFastTanhBackward(Tensor g, Tensor y, Tensor dx)
     {
-        if (g.DType != DType.Float32 || !FastTanh.Enabled) return false;
+        if (g.DType != DType.Float32 || !FastMath.Enabled) return false;
         var gs = A<float>(g); var ys = A<float>(y); var ds = A<float>(dx); int n = g.Numel;
         Par.For((n + Chunk - 1) / Chunk, Chunk * 2, (c0, c1) =>
         {
             fixed (float* pg = gs) fixed (float* py = ys) fixed (float* pd = ds)
-                FastTanh.Backward(pg, py, pd, c0 * Chunk, Math.Min(n, c1 * Chunk));
+                FastMath.Backward(pg, py, pd, c0 * Chunk, Math.Min(n, c1 * Chunk));
         });
         return true;
     }
@@ -39,13 +39,13 @@ public sealed partial class CpuBackend
     /// <summary>y = tanh(y + bias) in place over rows of y (rows x cols), bias of length cols or null: the tail of a fused Linear+Tanh.</summary>
     internal static unsafe void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
     {
-        if (y.DType == DType.Float32 && FastTanh.Enabled)
+        if (y.DType == DType.Float32 && FastMath.Enabled)
         {
             var ys = A<float>(y); var bs = bias == null ? null : A<float>(bias);
             Par.For(rows, (long)cols * 8, (r0, r1) =>
             {
                 fixed (float* py = ys) fixed (float* pb = bs)
-                    FastTanh.BiasTanhRows(py, pb, py, r0, r1, cols);
+                    FastMath.BiasTanhRows(py, pb, py, r0, r1, cols);
             });
         }
         else if (y.DType == DType.Float32) BiasTanh<float>(A<float>(y), bias == null ? null : A<float>(bias), rows, cols);

@@ -54,9 +54,14 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <summary>a[s .. s+len) = exp(a[...]) with vectors (scalar tail).</summary>
-    private static void ExpInPlace<T>(T[] a, int s, int len) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>a[s .. s+len) = exp(a[...]) for values &lt;= 0 or NaN (x - max, log-probabilities), with vectors.</summary>
+    private static unsafe void ExpInPlace<T>(T[] a, int s, int len) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && FastMath.Enabled)
+        {
+            fixed (T* p = a) FastMath.ExpNonPositiveInPlace((float*)p, s, s + len);
+            return;
+        }
         int w = Vector<T>.Count, k = s, end = s + len;
         for (; k <= end - w; k += w) V.Exp(new Vector<T>(a, k)).CopyTo(a, k);
         for (; k < end; k++) a[k] = T.Exp(a[k]);

@@ -4,14 +4,14 @@ using System.Runtime.Intrinsics;
 namespace Dab.Backends.Cpu;
 
 /// <summary>
-/// float32 tanh and its gradient on 16-lane <see cref="Vector512{T}"/> (the generic kernels use
-/// <c>Vector&lt;T&gt;</c>, which .NET keeps at 256 bits even where AVX-512 runs). Tanh is the
-/// costliest elementwise op of the dense models, so it gets the full width and a cheaper formula:
-/// tanh|x| = e / (e + 2) with e = expm1(2|x|), one path for every x (no separate small-x series,
-/// since expm1 does not cancel near 0). Used only where <see cref="Enabled"/>; elsewhere the
+/// float32 math of the hot elementwise kernels on 16-lane <see cref="Vector512{T}"/> (the generic
+/// kernels use <c>Vector&lt;T&gt;</c>, which .NET keeps at 256 bits even where AVX-512 runs), all in
+/// single precision (the library's <c>Vector.Exp</c> of float works in double). Tanh gets a cheaper
+/// formula too: tanh|x| = e / (e + 2) with e = expm1(2|x|), one path for every x (no separate small-x
+/// series, since expm1 does not cancel near 0). Used only where <see cref="Enabled"/>; elsewhere the
 /// generic kernels run.
 /// </summary>
-internal static unsafe class FastTanh
+internal static unsafe class FastMath
 {
     public static bool Enabled => Vector512.IsHardwareAccelerated;
 
@@ -43,6 +43,40 @@ internal static unsafe class FastTanh
         var t = e / (e + Vector512.Create(2f));
         var signed = t | (x & Vector512.Create(-0f));                                        // copysign(t, x)
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), signed, x);
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0 (and NaN): x = n ln2 + r with |r| &lt;= ln2/2 and a degree-7 Taylor polynomial
+    /// (relative error about 1e-8, the float ulp); below -87.3 (where e^x leaves the normal floats) and
+    /// at -inf the result is 0. Callers guarantee x &lt;= 0 (softmax's x - max, log-probabilities).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        var a = Vector512.MaxNative(x, Vector512.Create(-87.3f)); // NaN becomes -87.3, restored below
+        var ni = Vector512.ConvertToInt32(Vector512.FusedMultiplyAdd(a, Vector512.Create(1.44269504f), Vector512.Create(-0.5f))); // round toward nearest, a <= 0
+        var n = Vector512.ConvertToSingle(ni);
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145752f), a);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.42860677e-6f), r);
+        var p = Vector512.Create(1f / 5040);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        var scale = Vector512.ShiftLeft(ni + Vector512.Create(127), 23).AsSingle();       // 2^n, n >= -126
+        var e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.3f)), Vector512<float>.Zero, p * scale);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
+    }
+
+    /// <summary>a[i] = e^a[i] over [start, end) for a[i] &lt;= 0 (see <see cref="ExpNonPositive"/>).</summary>
+    public static void ExpNonPositiveInPlace(float* a, int start, int end)
+    {
+        int i = start;
+        for (; i <= end - 16; i += 16) ExpNonPositive(Vector512.Load(a + i)).Store(a + i);
+        for (; i < end; i++) a[i] = MathF.Exp(a[i]);
     }
 
     /// <summary>y[i] = tanh(x[i] + bias[i % cols]) over rows x cols (bias may be null); x may be y.</summary>
