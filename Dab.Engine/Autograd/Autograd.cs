@@ -23,6 +23,15 @@ public static class Autograd
         }
     }
 
+    /// <summary>
+    /// Whether an op on these inputs would record a node: recording is on and an input needs a gradient.
+    /// Ops ask first and only then build their backward closure and inputs array, so work done under
+    /// <see cref="NoGrad"/> (every backward pass) allocates neither.
+    /// </summary>
+    public static bool ShouldRecord(Tensor a) => IsEnabled && a.RequiresGrad;
+    public static bool ShouldRecord(Tensor a, Tensor b) => IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+    public static bool ShouldRecord(Tensor a, Tensor b, Tensor? c) => IsEnabled && (a.RequiresGrad || b.RequiresGrad || (c?.RequiresGrad ?? false));
+
     /// <summary>Records <paramref name="output"/> as produced from <paramref name="inputs"/> if any of them needs a gradient.</summary>
     public static void Record(string name, Tensor output, Tensor[] inputs, BackwardFn backward)
     {

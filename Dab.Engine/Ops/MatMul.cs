@@ -35,7 +35,11 @@ public sealed partial class Tensor
         var y = EmptyLike([.. batchShape, m, n]);
         long strideA = batchA.Length > 0 ? (long)m * ka : 0, strideB = batchB.Length > 0 ? (long)ka * n : 0;
         Backend.MatMul(this, transA, strideA, other, transB, strideB, y, batch, m, n, ka, accumulate: false);
-        var a = this; var b = other;
+        if (ShouldRecord(this, other)) RecordMatMul(this, other, transA, transB, y);
+        return y;
+    }
+
+    private static void RecordMatMul(Tensor a, Tensor b, bool transA, bool transB, Tensor y) =>
         Record("MatMul", y, [a, b], (g, needs) =>
         {
             Tensor? da = null, db = null;
@@ -51,8 +55,6 @@ public sealed partial class Tensor
             }
             return [da, db];
         });
-        return y;
-    }
 
     /// <summary>x W^T + b with x (..., in), W (out, in), b (out): one GEMM with the bias added in place.</summary>
     public Tensor Linear(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: false);
@@ -80,27 +82,45 @@ public sealed partial class Tensor
             if (bias.Rank != 1 || bias.Shape[0] != outF)
                 throw new ArgumentException($"{op}: bias {ShapeUtil.Format(bias.Shape)} does not match weight {ShapeUtil.Format(weight.Shape)} (expected [{outF}])");
         }
-        var y = EmptyLike([.. Shape[..^1], outF]);
+        var outShape = (int[])Shape.Clone();
+        outShape[^1] = outF;
+        var y = EmptyLike(outShape);
         Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
         if (tanh) Backends.Cpu.CpuBackend.BiasTanh(y, bias, rows, outF);
         else if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
-        var x = this;
+        if (ShouldRecord(this, weight, bias)) RecordLinear(this, weight, bias, y, tanh, rows, inF, outF);
+        return y;
+    }
+
+    private static void RecordLinear(Tensor x, Tensor weight, Tensor? bias, Tensor y, bool tanh, int rows, int inF, int outF)
+    {
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         Record(tanh ? "LinearTanh" : "Linear", y, inputs, (g, needs) =>
         {
             var r = new Tensor?[inputs.Length];
             using var gz = tanh ? g.EmptyLike() : null;
             if (gz != null) g.Backend.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
-            using var g2 = (gz ?? g).Reshape(rows, outF);
-            if (needs[0]) r[0] = g2.MatMul(weight).Reshape(x.Shape);
-            if (needs[1])
+            var gy = gz ?? g;
+            // (rows, out) views of the gradient and the input; a 2-D one is already that.
+            var g2 = gy.Rank == 2 ? gy : gy.Reshape(rows, outF);
+            try
             {
-                using var x2 = x.Reshape(rows, inF);
-                r[1] = g2.MatMul(x2, transA: true);
+                if (needs[0])
+                {
+                    var gx = g2.MatMul(weight);
+                    if (x.Rank == 2) r[0] = gx;
+                    else using (gx) r[0] = gx.Reshape(x.Shape);
+                }
+                if (needs[1])
+                {
+                    var x2 = x.Rank == 2 ? x : x.Reshape(rows, inF);
+                    try { r[1] = g2.MatMul(x2, transA: true); }
+                    finally { if (x2 != x) x2.Dispose(); }
+                }
+                if (bias != null && needs[2]) r[2] = g2.Sum(0);
             }
-            if (bias != null && needs[2]) r[2] = g2.Sum(0);
+            finally { if (g2 != gy) g2.Dispose(); }
             return r;
         });
-        return y;
     }
 }
