@@ -206,7 +206,7 @@ public sealed partial class Tensor
         if (!ShapeUtil.SameShape(target, shape))
             throw new ArgumentException($"broadcast_to: {ShapeUtil.Format(Shape)} cannot be broadcast to {ShapeUtil.Format(shape)}");
         var y = Alloc(target, DType, Device);
-        using (var zero = Scalar(0, DType, Device)) Backend.Binary(Backends.BinaryOp.Add, this, zero, y);
+        Backend.BroadcastTo(this, y);
         if (ShouldRecord(this)) RecordBroadcastTo(this, y);
         return y;
     }
