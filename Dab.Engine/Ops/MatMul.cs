@@ -98,28 +98,30 @@ public sealed partial class Tensor
         Record(tanh ? "LinearTanh" : "Linear", y, inputs, (g, needs) =>
         {
             var r = new Tensor?[inputs.Length];
+            var be = g.Backend;
             using var gz = tanh ? g.EmptyLike() : null;
-            if (gz != null) g.Backend.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
+            if (gz != null) be.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
+            // The kernels see the gradient and the input as (rows, out) and (rows, in) matrices whatever their
+            // rank, so no reshaped views are needed, and each result takes its input's shape.
             var gy = gz ?? g;
-            // (rows, out) views of the gradient and the input; a 2-D one is already that.
-            var g2 = gy.Rank == 2 ? gy : gy.Reshape(rows, outF);
-            try
+            if (needs[0])
             {
-                if (needs[0])
-                {
-                    var gx = g2.MatMul(weight);
-                    if (x.Rank == 2) r[0] = gx;
-                    else using (gx) r[0] = gx.Reshape(x.Shape);
-                }
-                if (needs[1])
-                {
-                    var x2 = x.Rank == 2 ? x : x.Reshape(rows, inF);
-                    try { r[1] = g2.MatMul(x2, transA: true); }
-                    finally { if (x2 != x) x2.Dispose(); }
-                }
-                if (bias != null && needs[2]) r[2] = g2.Sum(0);
+                var dx = x.EmptyLike();
+                be.MatMul(gy, false, 0, weight, false, 0, dx, 1, rows, inF, outF, accumulate: false); // g W
+                r[0] = dx;
             }
-            finally { if (g2 != gy) g2.Dispose(); }
+            if (needs[1])
+            {
+                var dw = weight.EmptyLike();
+                be.MatMul(gy, true, 0, x, false, 0, dw, 1, outF, inF, rows, accumulate: false); // g^T x
+                r[1] = dw;
+            }
+            if (bias != null && needs[2])
+            {
+                var db = bias.EmptyLike();
+                be.Reduce(Backends.ReduceOp.Sum, gy, 1, rows, outF, db); // column sums of g
+                r[2] = db;
+            }
             return r;
         });
     }
