@@ -167,7 +167,14 @@ public sealed partial class Tensor : IDisposable
     public double Item()
     {
         if (Numel != 1) throw new InvalidOperationException($"Item() needs a one-element tensor, this one has shape {ShapeUtil.Format(Shape)}");
-        return ToArray<double>()[0];
+        // Copied out in its own dtype and converted here: no float64 copy and no host array per call.
+        switch (DType)
+        {
+            case DType.Float32: { Span<float> v = stackalloc float[1]; Backend.CopyToHost(this, v); return v[0]; }
+            case DType.Float64: { Span<double> v = stackalloc double[1]; Backend.CopyToHost(this, v); return v[0]; }
+            case DType.Int32: { Span<int> v = stackalloc int[1]; Backend.CopyToHost(this, v); return v[0]; }
+            default: { Span<long> v = stackalloc long[1]; Backend.CopyToHost(this, v); return v[0]; }
+        }
     }
 
     /// <summary>Converts to another dtype (a copy; no gradient flows through a cast to an integer type).</summary>

@@ -62,7 +62,7 @@ public sealed class DabLayer : Module
         Soft = soft;
 
         if (xs.RequiresGrad)
-            Autograd.Autograd.Record($"Hard[{Function.Name}]", hard, [x], (g, _) =>
+            Autograd.Autograd.Record(Function.NodeName, hard, [x], (g, _) =>
                 [Autograd.Autograd.Grad([soft], [xs], [g], retainGraph: true)[0]]);
 
         // Intermediates stay undisposed: the graph still needs them (the step's scope frees them).
