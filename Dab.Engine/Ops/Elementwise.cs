@@ -206,7 +206,7 @@ public sealed partial class Tensor
         if (!ShapeUtil.SameShape(target, shape))
             throw new ArgumentException($"broadcast_to: {ShapeUtil.Format(Shape)} cannot be broadcast to {ShapeUtil.Format(shape)}");
         var y = Alloc(target, DType, Device);
-        Backend.BroadcastTo(this, y);
+        Backend.BroadcastTo(this, Shape, y);
         if (ShouldRecord(this)) RecordBroadcastTo(this, y);
         return y;
     }

@@ -106,19 +106,19 @@ public sealed partial class Tensor
             var gy = gz ?? g;
             if (needs[0])
             {
-                var dx = x.EmptyLike();
+                var dx = g.EmptyLike(x.Shape);
                 be.MatMul(gy, false, 0, weight, false, 0, dx, 1, rows, inF, outF, accumulate: false); // g W
                 r[0] = dx;
             }
             if (needs[1])
             {
-                var dw = weight.EmptyLike();
+                var dw = g.EmptyLike(weight.Shape);
                 be.MatMul(gy, true, 0, x, false, 0, dw, 1, outF, inF, rows, accumulate: false); // g^T x
                 r[1] = dw;
             }
             if (bias != null && needs[2])
             {
-                var db = bias.EmptyLike();
+                var db = g.EmptyLike(bias.Shape);
                 be.Reduce(Backends.ReduceOp.Sum, gy, 1, rows, outF, db); // column sums of g
                 r[2] = db;
             }

@@ -148,8 +148,10 @@ public sealed partial class Tensor
     private static void RecordSum(Tensor x, Tensor y, int[] keptShape) =>
         Record("Sum", y, [x], (g, _) =>
         {
-            using var gk = g.Reshape(keptShape);
-            return [gk.BroadcastTo(x.Shape)];
+            // g with the summed dims kept as 1, broadcast back over them (g.Reshape(keptShape).BroadcastTo(x.Shape)).
+            var dx = g.EmptyLike(x.Shape);
+            g.Backend.BroadcastTo(g, keptShape, dx);
+            return [dx];
         });
 
     private Tensor Extreme(int dim, bool keepDim, bool max)

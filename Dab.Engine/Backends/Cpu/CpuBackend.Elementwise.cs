@@ -134,11 +134,11 @@ public sealed partial class CpuBackend
         else Binary(bop, A<T>(x), x.Shape, scalar, [], A<T>(y), y.Shape);
     }
 
-    /// <summary>y = x + 0 broadcast to y's shape, as the default does, without a zero tensor.</summary>
-    public void BroadcastTo(Tensor x, Tensor y)
+    /// <summary>y = x (read as <paramref name="xShape"/>) + 0 broadcast to y's shape, as the default does, without a view or a zero tensor.</summary>
+    public void BroadcastTo(Tensor x, int[] xShape, Tensor y)
     {
-        if (x.DType == DType.Float32) Binary(BinaryOp.Add, A<float>(x), x.Shape, ScalarOperand<float>.Holding(0), [], A<float>(y), y.Shape);
-        else Binary(BinaryOp.Add, A<double>(x), x.Shape, ScalarOperand<double>.Holding(0), [], A<double>(y), y.Shape);
+        if (x.DType == DType.Float32) Binary(BinaryOp.Add, A<float>(x), xShape, ScalarOperand<float>.Holding(0), [], A<float>(y), y.Shape);
+        else Binary(BinaryOp.Add, A<double>(x), xShape, ScalarOperand<double>.Holding(0), [], A<double>(y), y.Shape);
     }
 
     /// <summary>
