@@ -1,3 +1,4 @@
+using System.Diagnostics.Tracing;
 using Dab.Backends.Cpu;
 using Dab.Models.Sort;
 using NUnit.Framework;
@@ -44,6 +45,49 @@ public class StepAllocationTests
         long perStep = BytesPerStep(batch: 32);
         TestContext.Out.WriteLine($"{perStep} bytes allocated per step");
         Assert.That(perStep, Is.LessThan(MaxBytesPerStep));
+    }
+
+    /// <summary>
+    /// Not a check: prints which types a step allocates, sampled by the runtime about every 100 KB
+    /// (GCAllocationTick events, weighted by the bytes each sample stands for). Closures show up as their
+    /// display classes (<c>&lt;&gt;c__DisplayClass..</c>; reflection on the assemblies names their fields).
+    /// Run with <c>--filter FullyQualifiedName~AllocationSites --logger "console;verbosity=detailed"</c>.
+    /// </summary>
+    [Test, Explicit("a profiling tool, not a test")]
+    public void AllocationSites()
+    {
+        const int steps = 4000;
+        int saved = Par.Threads;
+        Par.Threads = 1;
+        try
+        {
+            using var trainer = new SortTrainer(new SortConfig { Length = 10, Batch = 64, Latent = 256, Steps = steps + 5, LearningRate = 1e-4, CosineDecay = false, TestSize = 1 });
+            for (int i = 0; i < 5; i++) trainer.Step();
+            var counts = new Dictionary<string, long>();
+            using (new AllocationTicks(counts))
+                for (int i = 0; i < steps; i++) trainer.Step();
+            lock (counts)
+                foreach (var (type, bytes) in counts.OrderByDescending(kv => kv.Value).Take(40))
+                    TestContext.Out.WriteLine($"{bytes / steps,8} bytes/step  {type}");
+        }
+        finally { Par.Threads = saved; }
+    }
+
+    private sealed class AllocationTicks(Dictionary<string, long> counts) : EventListener
+    {
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            if (e.EventName?.StartsWith("GCAllocationTick") != true || e.PayloadNames == null || e.Payload == null) return;
+            int type = e.PayloadNames.IndexOf("TypeName"), amount = e.PayloadNames.IndexOf("AllocationAmount64");
+            if (type < 0) return;
+            long bytes = amount >= 0 ? Convert.ToInt64(e.Payload[amount]) : 100_000;
+            lock (counts) counts[(string)e.Payload[type]!] = counts.GetValueOrDefault((string)e.Payload[type]!) + bytes;
+        }
     }
 
     [Test]
