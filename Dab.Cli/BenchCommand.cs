@@ -64,7 +64,8 @@ public static class BenchCommand
             using var trainer = new SortTrainer(config);
             for (int i = 0; i < warmup; i++) trainer.Step();
             var times = new double[steps];
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            // All threads, not just this one: with several threads the kernels' workers allocate too.
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             int gcs = GC.CollectionCount(0);
             var total = Stopwatch.StartNew();
             for (int i = 0; i < steps; i++)
@@ -74,7 +75,7 @@ public static class BenchCommand
                 times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
             double seconds = total.Elapsed.TotalSeconds;
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             gcs = GC.CollectionCount(0) - gcs;
             Array.Sort(times);
             double mean = seconds * 1000 / steps, best = times[0], median = times[steps / 2];

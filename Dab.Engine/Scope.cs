@@ -9,13 +9,17 @@ namespace Dab;
 public sealed class DisposeScope : IDisposable
 {
     [ThreadStatic] private static DisposeScope? _current;
+    // Lists of disposed scopes, kept for the next scopes on this thread (a training step opens one per step).
+    [ThreadStatic] private static Stack<List<Tensor>>? _freeLists;
+    private const int MaxFreeLists = 8, MaxKeptCapacity = 1 << 16;
 
-    private readonly List<Tensor> _owned = new();
+    private List<Tensor>? _owned;
     private readonly DisposeScope? _outer;
     private bool _disposed;
 
     internal DisposeScope()
     {
+        _owned = _freeLists is { Count: > 0 } free ? free.Pop() : new List<Tensor>();
         _outer = _current;
         _current = this;
     }
@@ -24,11 +28,11 @@ public sealed class DisposeScope : IDisposable
     internal DisposeScope? Outer => _outer;
 
     /// <summary>Number of live tensors this scope will dispose.</summary>
-    public int Count => _owned.Count;
+    public int Count => _owned?.Count ?? 0;
 
     internal void Adopt(Tensor t)
     {
-        _owned.Add(t);
+        _owned?.Add(t); // a disposed scope no longer tracks anything (its list went to another scope)
         t.OwnerScope = this;
     }
 
@@ -37,8 +41,12 @@ public sealed class DisposeScope : IDisposable
         if (_disposed) return;
         _disposed = true;
         if (_current == this) _current = _outer;
-        foreach (var t in _owned)
+        var owned = _owned!;
+        foreach (var t in owned)
             if (ReferenceEquals(t.OwnerScope, this)) t.Dispose();
-        _owned.Clear();
+        _owned = null;
+        owned.Clear();
+        var free = _freeLists ??= new Stack<List<Tensor>>();
+        if (free.Count < MaxFreeLists && owned.Capacity <= MaxKeptCapacity) free.Push(owned);
     }
 }

@@ -38,15 +38,22 @@ public static class ShapeUtil
     /// <summary>Strides (in elements) of <paramref name="shape"/> broadcast to rank/shape <paramref name="outShape"/>: 0 where broadcast.</summary>
     public static int[] BroadcastStrides(int[] shape, int[] outShape)
     {
+        var s = new int[outShape.Length];
+        BroadcastStrides(shape, outShape, s);
+        return s;
+    }
+
+    /// <summary><see cref="BroadcastStrides(int[], int[])"/> into <paramref name="strides"/> (outShape's length).</summary>
+    public static void BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> outShape, Span<int> strides)
+    {
         int r = outShape.Length, off = r - shape.Length;
-        var s = new int[r];
+        strides.Slice(0, r).Clear();
         int stride = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
-            s[i + off] = shape[i] == 1 ? 0 : stride;
+            strides[i + off] = shape[i] == 1 ? 0 : stride;
             stride *= shape[i];
         }
-        return s;
     }
 
     public static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);

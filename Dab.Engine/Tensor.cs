@@ -21,6 +21,7 @@ public sealed partial class Tensor : IDisposable
         DisposeScope.Current?.Adopt(this);
     }
 
+    /// <summary>The dims. Never modify the array: tensors share it (a view, a gradient, a result of the same shape).</summary>
     public int[] Shape { get; }
     public int Rank => Shape.Length;
     public int Numel => _storage?.Length ?? (int)ShapeUtil.Numel(Shape);
@@ -86,17 +87,27 @@ public sealed partial class Tensor : IDisposable
 
     // ---- creation -------------------------------------------------------------------------
 
-    internal static Tensor Empty(int[] shape, DType dtype, Device device, bool clear = false)
+    /// <summary>An uninitialised (or zeroed) tensor with a copy of <paramref name="shape"/>.</summary>
+    internal static Tensor Empty(int[] shape, DType dtype, Device device, bool clear = false) =>
+        Alloc(shape.Length == 0 ? [] : (int[])shape.Clone(), dtype, device, clear);
+
+    /// <summary>
+    /// Like <see cref="Empty"/> but the tensor keeps <paramref name="shape"/> itself: pass an array made for
+    /// it, or another tensor's <see cref="Shape"/> (never modified, so it can be shared), never one the
+    /// caller changes afterwards.
+    /// </summary>
+    internal static Tensor Alloc(int[] shape, DType dtype, Device device, bool clear = false)
     {
         foreach (var d in shape)
             if (d < 0) throw new ArgumentException($"negative dimension in shape {ShapeUtil.Format(shape)}");
         long n = ShapeUtil.Numel(shape);
         if (n > int.MaxValue) throw new ArgumentException($"shape {ShapeUtil.Format(shape)} has more than 2^31 elements");
         var backend = BackendRegistry.Get(device);
-        return new Tensor(backend.Allocate(dtype, (int)n, device, clear), (int[])shape.Clone());
+        return new Tensor(backend.Allocate(dtype, (int)n, device, clear), shape);
     }
 
-    internal Tensor EmptyLike(int[]? shape = null, DType? dtype = null) => Empty(shape ?? Shape, dtype ?? DType, Device);
+    /// <summary>A tensor on this device with this shape (shared) or <paramref name="shape"/> (kept, see <see cref="Alloc"/>).</summary>
+    internal Tensor EmptyLike(int[]? shape = null, DType? dtype = null) => Alloc(shape ?? Shape, dtype ?? DType, Device);
 
     public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, Device? device = null)
         => Empty(shape, dtype, device ?? Device.Cpu, clear: true);
@@ -130,8 +141,13 @@ public sealed partial class Tensor : IDisposable
         using (t) return t.To(dtype).To(device ?? Device.Cpu);
     }
 
-    public Tensor ZerosLike() => Zeros(Shape, DType, Device);
-    public Tensor OnesLike() => Ones(Shape, DType, Device);
+    public Tensor ZerosLike() => Alloc(Shape, DType, Device, clear: true);
+    public Tensor OnesLike()
+    {
+        var t = EmptyLike();
+        t.Backend.Fill(t, 1);
+        return t;
+    }
 
     // ---- reading --------------------------------------------------------------------------
 
@@ -151,7 +167,14 @@ public sealed partial class Tensor : IDisposable
     public double Item()
     {
         if (Numel != 1) throw new InvalidOperationException($"Item() needs a one-element tensor, this one has shape {ShapeUtil.Format(Shape)}");
-        return ToArray<double>()[0];
+        // Copied out in its own dtype and converted here: no float64 copy and no host array per call.
+        switch (DType)
+        {
+            case DType.Float32: { Span<float> v = stackalloc float[1]; Backend.CopyToHost(this, v); return v[0]; }
+            case DType.Float64: { Span<double> v = stackalloc double[1]; Backend.CopyToHost(this, v); return v[0]; }
+            case DType.Int32: { Span<int> v = stackalloc int[1]; Backend.CopyToHost(this, v); return v[0]; }
+            default: { Span<long> v = stackalloc long[1]; Backend.CopyToHost(this, v); return v[0]; }
+        }
     }
 
     /// <summary>Converts to another dtype (a copy; no gradient flows through a cast to an integer type).</summary>
@@ -160,7 +183,7 @@ public sealed partial class Tensor : IDisposable
         if (dtype == DType) return Alias();
         var y = EmptyLike(dtype: dtype);
         Backend.Cast(this, y);
-        if (dtype.IsFloating() && DType.IsFloating())
+        if (dtype.IsFloating() && DType.IsFloating() && Autograd.Autograd.ShouldRecord(this))
             Autograd.Autograd.Record("To", y, [this], (g, _) => [g.To(DType)]);
         return y;
     }
@@ -170,7 +193,7 @@ public sealed partial class Tensor : IDisposable
     {
         if (device == Device) return Alias();
         var target = BackendRegistry.Get(device);
-        var y = Empty(Shape, DType, device);
+        var y = Alloc(Shape, DType, device);
         if (Device.Kind == DeviceKind.Cpu) CopyHostTo(this, y, target);
         else if (device.Kind == DeviceKind.Cpu) CopyToHostFrom(this, y);
         else
@@ -178,9 +201,14 @@ public sealed partial class Tensor : IDisposable
             using var h = To(Device.Cpu);
             CopyHostTo(h, y, target);
         }
-        var src = Device;
-        Autograd.Autograd.Record("ToDevice", y, [this], (g, _) => [g.To(src)]);
+        if (Autograd.Autograd.ShouldRecord(this)) RecordToDevice(this, y);
         return y;
+    }
+
+    private static void RecordToDevice(Tensor x, Tensor y)
+    {
+        var src = x.Device;
+        Autograd.Autograd.Record("ToDevice", y, [x], (g, _) => [g.To(src)]);
     }
 
     private static void CopyHostTo(Tensor host, Tensor dst, IBackend target)
@@ -215,7 +243,7 @@ public sealed partial class Tensor : IDisposable
     internal Tensor Alias()
     {
         var y = ShareAs(Shape);
-        Autograd.Autograd.Record("Alias", y, [this], (g, _) => [g]);
+        if (Autograd.Autograd.ShouldRecord(this)) Autograd.Autograd.Record("Alias", y, [this], (g, _) => [g]);
         return y;
     }
 
@@ -227,7 +255,7 @@ public sealed partial class Tensor : IDisposable
     {
         var y = EmptyLike();
         Backend.Copy(this, y);
-        Autograd.Autograd.Record("Clone", y, [this], (g, _) => [g]);
+        if (Autograd.Autograd.ShouldRecord(this)) Autograd.Autograd.Record("Clone", y, [this], (g, _) => [g]);
         return y;
     }
 

@@ -62,7 +62,7 @@ public sealed class DabLayer : Module
         Soft = soft;
 
         if (xs.RequiresGrad)
-            Autograd.Autograd.Record($"Hard[{Function.Name}]", hard, [x], (g, _) =>
+            Autograd.Autograd.Record(Function.NodeName, hard, [x], (g, _) =>
                 [Autograd.Autograd.Grad([soft], [xs], [g], retainGraph: true)[0]]);
 
         // gamma * mean over the batch of each sample's squared distance, to the hard output held constant

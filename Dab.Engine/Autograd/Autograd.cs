@@ -23,6 +23,15 @@ public static class Autograd
         }
     }
 
+    /// <summary>
+    /// Whether an op on these inputs would record a node: recording is on and an input needs a gradient.
+    /// Ops ask first and only then build their backward closure and inputs array, so work done under
+    /// <see cref="NoGrad"/> (every backward pass) allocates neither.
+    /// </summary>
+    public static bool ShouldRecord(Tensor a) => IsEnabled && a.RequiresGrad;
+    public static bool ShouldRecord(Tensor a, Tensor b) => IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+    public static bool ShouldRecord(Tensor a, Tensor b, Tensor? c) => IsEnabled && (a.RequiresGrad || b.RequiresGrad || (c?.RequiresGrad ?? false));
+
     /// <summary>Records <paramref name="output"/> as produced from <paramref name="inputs"/> if any of them needs a gradient.</summary>
     public static void Record(string name, Tensor output, Tensor[] inputs, BackwardFn backward)
     {
@@ -48,7 +57,7 @@ public static class Autograd
 
     /// <summary>Accumulates d(outputs)/d(leaves) into the leaves' <see cref="Tensor.Grad"/>.</summary>
     public static void Backward(Tensor output, Tensor? gradOutput = null, bool retainGraph = false)
-        => Run([output], gradOutput == null ? null : [gradOutput], null, retainGraph);
+        => Run([output], gradOutput == null ? null : [gradOutput], null, null, retainGraph);
 
     /// <summary>
     /// The gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/> (leaves or
@@ -57,75 +66,138 @@ public static class Autograd
     /// </summary>
     public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool retainGraph = false)
     {
-        var result = Run(outputs, gradOutputs, inputs, retainGraph)!;
         var grads = new Tensor[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
-            grads[i] = result.TryGetValue(inputs[i], out var g) ? g : inputs[i].ZerosLike();
+        Run(outputs, gradOutputs, inputs, grads, retainGraph);
         return grads;
     }
 
-    private static Dictionary<Tensor, Tensor>? Run(Tensor[] outputs, Tensor[]? gradOutputs, Tensor[]? inputs, bool retain)
+    /// <summary>
+    /// The working collections of one backward pass. Each thread keeps the ones of its finished passes and
+    /// reuses them (cleared), so a training step does not allocate them again; a pass that starts while
+    /// another is running on the thread (a backward closure that takes gradients itself, like the DAB's
+    /// hard node) gets its own.
+    /// </summary>
+    private sealed class Pass
+    {
+        [ThreadStatic] private static Pass? _free;
+        private Pass? _nextFree;
+
+        public readonly HashSet<Tensor> Requested = new(ReferenceEqualityComparer.Instance);
+        /// <summary>Whether gradients go to <see cref="Requested"/> (Grad) rather than to the leaves' .Grad (Backward).</summary>
+        public bool HasRequested;
+        public readonly List<Node> Nodes = new();
+        public readonly HashSet<Node> Seen = new(ReferenceEqualityComparer.Instance);
+        public readonly Stack<Node> Stack = new();
+        public readonly HashSet<Node> Needed = new(ReferenceEqualityComparer.Instance);
+        /// <summary>The gradient arriving at each node's output, keyed by the node (see <see cref="Node"/>).</summary>
+        public readonly Dictionary<Node, Tensor> Grads = new(ReferenceEqualityComparer.Instance);
+        public readonly Dictionary<Tensor, Tensor> Results = new(ReferenceEqualityComparer.Instance);
+        private readonly bool[]?[] _needs = new bool[]?[8];
+
+        public static Pass Rent()
+        {
+            var p = _free;
+            if (p == null) return new Pass();
+            _free = p._nextFree;
+            p._nextFree = null;
+            return p;
+        }
+
+        public void Return()
+        {
+            Requested.Clear();
+            HasRequested = false;
+            Nodes.Clear();
+            Seen.Clear();
+            Stack.Clear();
+            Needed.Clear();
+            Grads.Clear();
+            Results.Clear();
+            _nextFree = _free;
+            _free = this;
+        }
+
+        /// <summary>A flags array for a node with <paramref name="n"/> inputs, reused from node to node.</summary>
+        public bool[] NeedsBuffer(int n) => n < _needs.Length ? _needs[n] ??= new bool[n] : new bool[n];
+
+        public bool IsRequested(Tensor t) => HasRequested && Requested.Contains(t);
+    }
+
+    private static void Run(Tensor[] outputs, Tensor[]? gradOutputs, Tensor[]? inputs, Tensor[]? inputGrads, bool retain)
     {
         if (gradOutputs != null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"{outputs.Length} outputs but {gradOutputs.Length} output gradients");
-        var requested = inputs == null ? null : new HashSet<Tensor>(inputs, ReferenceEqualityComparer.Instance);
         foreach (var o in outputs)
             if (!o.RequiresGrad)
                 throw new InvalidOperationException($"backward: output {ShapeUtil.Format(o.Shape)} does not require grad (no input of it requires grad, or it was computed under NoGrad)");
 
-        var nodes = Collect(outputs, requested, out var needed);
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-        var results = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-        using var _ = NoGrad();
-
-        for (int i = 0; i < outputs.Length; i++)
+        var pass = Pass.Rent();
+        _noGradDepth++;
+        try
         {
-            var o = outputs[i];
-            Tensor g;
-            if (gradOutputs?[i] != null)
+            if (inputs != null)
             {
-                Checks.SameShape(o, gradOutputs[i], "backward (output vs its gradient)");
-                g = gradOutputs[i].Detach();
+                pass.HasRequested = true;
+                foreach (var t in inputs) pass.Requested.Add(t);
             }
-            else if (o.Numel == 1) g = o.OnesLike();
-            else throw new ArgumentException($"backward: output of shape {ShapeUtil.Format(o.Shape)} is not a scalar, so its gradient must be given");
-            Deliver(o, g, requested, grads, results);
-        }
+            Collect(outputs, pass);
 
-        foreach (var node in nodes)
-        {
-            if (!node.TryGetOutput(out var outTensor) || !grads.TryGetValue(outTensor, out var g)) continue;
-            grads.Remove(outTensor);
-            var needs = new bool[node.Inputs.Length];
-            for (int i = 0; i < needs.Length; i++) needs[i] = Needs(node.Inputs[i], requested, needed);
-            var inGrads = node.Run(g, needs);
-            var inputsOfNode = node.Inputs;
-            if (!retain) node.Release();
-            for (int i = 0; i < inputsOfNode.Length; i++)
+            for (int i = 0; i < outputs.Length; i++)
             {
-                if (!needs[i] || inGrads[i] == null) continue;
-                var gi = inGrads[i]!;
-                var inp = inputsOfNode[i];
-                if (!ShapeUtil.SameShape(gi.Shape, inp.Shape))
-                    throw new InvalidOperationException($"backward of '{node.Name}' returned a gradient of shape {ShapeUtil.Format(gi.Shape)} for an input of shape {ShapeUtil.Format(inp.Shape)}");
-                Deliver(inp, gi, requested, grads, results);
+                var o = outputs[i];
+                Tensor g;
+                if (gradOutputs?[i] != null)
+                {
+                    Checks.SameShape(o, gradOutputs[i], "backward (output vs its gradient)");
+                    g = gradOutputs[i].Detach();
+                }
+                else if (o.Numel == 1) g = o.OnesLike();
+                else throw new ArgumentException($"backward: output of shape {ShapeUtil.Format(o.Shape)} is not a scalar, so its gradient must be given");
+                Deliver(o, g, pass);
             }
+
+            foreach (var node in pass.Nodes)
+            {
+                if (!pass.Grads.Remove(node, out var g)) continue;
+                var inputsOfNode = node.Inputs;
+                var needs = pass.NeedsBuffer(inputsOfNode.Length);
+                for (int i = 0; i < needs.Length; i++) needs[i] = Needs(inputsOfNode[i], pass);
+                var inGrads = node.Run(g, needs);
+                if (!retain) node.Release();
+                for (int i = 0; i < inputsOfNode.Length; i++)
+                {
+                    if (!needs[i] || inGrads[i] == null) continue;
+                    var gi = inGrads[i]!;
+                    var inp = inputsOfNode[i];
+                    if (!ShapeUtil.SameShape(gi.Shape, inp.Shape))
+                        throw new InvalidOperationException($"backward of '{node.Name}' returned a gradient of shape {ShapeUtil.Format(gi.Shape)} for an input of shape {ShapeUtil.Format(inp.Shape)}");
+                    Deliver(inp, gi, pass);
+                }
+            }
+
+            if (inputs != null)
+                for (int i = 0; i < inputs.Length; i++)
+                    inputGrads![i] = pass.Results.TryGetValue(inputs[i], out var r) ? r : inputs[i].ZerosLike();
         }
-        return requested == null ? null : results;
+        finally
+        {
+            _noGradDepth--;
+            pass.Return();
+        }
     }
 
-    private static void Deliver(Tensor target, Tensor g, HashSet<Tensor>? requested, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, Tensor> results)
+    private static void Deliver(Tensor target, Tensor g, Pass pass)
     {
-        if (requested != null && requested.Contains(target)) Accumulate(results, target, g);
-        if (target.GradFn != null) Accumulate(grads, target, g);
-        else if (requested == null && target.RequiresGrad)
+        if (pass.IsRequested(target)) Accumulate(pass.Results, target, g);
+        if (target.GradFn != null) Accumulate(pass.Grads, target.GradFn, g);
+        else if (!pass.HasRequested && target.RequiresGrad)
         {
             if (target.Grad == null) target.Grad = g.CloneOwned();
             else target.Grad.AddInPlace(g);
         }
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> map, Tensor key, Tensor g)
+    private static void Accumulate<TKey>(Dictionary<TKey, Tensor> map, TKey key, Tensor g) where TKey : class
     {
         if (map.TryGetValue(key, out var existing))
         {
@@ -135,27 +207,28 @@ public static class Autograd
         else map[key] = g;
     }
 
-    private static bool Needs(Tensor input, HashSet<Tensor>? requested, HashSet<Node> needed)
+    /// <summary>Whether <paramref name="input"/> wants a gradient: it is requested, or its node is needed, or (Backward) it is a leaf that requires grad.</summary>
+    private static bool Needs(Tensor input, Pass pass)
     {
-        if (requested != null) return requested.Contains(input) || (input.GradFn != null && needed.Contains(input.GradFn));
-        return input.GradFn != null ? needed.Contains(input.GradFn) : input.RequiresGrad;
+        if (pass.HasRequested) return pass.Requested.Contains(input) || (input.GradFn != null && pass.Needed.Contains(input.GradFn));
+        return input.GradFn != null ? pass.Needed.Contains(input.GradFn) : input.RequiresGrad;
     }
 
     /// <summary>
     /// Whether to walk into the node that produced <paramref name="t"/>. Requested intermediates are walked
     /// through (something below them may be requested too), unless their graph was already freed.
     /// </summary>
-    private static bool Follow(Tensor t, HashSet<Tensor>? requested) =>
-        t.GradFn != null && !(t.GradFn.IsReleased && requested != null && requested.Contains(t));
+    private static bool Follow(Tensor t, Pass pass) =>
+        t.GradFn != null && !(t.GradFn.IsReleased && pass.IsRequested(t));
 
-    /// <summary>The nodes reachable from the outputs that lead to something wanting a gradient, newest first.</summary>
-    private static List<Node> Collect(Tensor[] outputs, HashSet<Tensor>? requested, out HashSet<Node> needed)
+    /// <summary>Fills <c>pass.Nodes</c> with the nodes reachable from the outputs that lead to something wanting a gradient, newest first.</summary>
+    private static void Collect(Tensor[] outputs, Pass pass)
     {
-        var all = new List<Node>();
-        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<Node>();
+        var all = pass.Nodes;
+        var seen = pass.Seen;
+        var stack = pass.Stack;
         foreach (var o in outputs)
-            if (Follow(o, requested) && seen.Add(o.GradFn!)) stack.Push(o.GradFn!);
+            if (Follow(o, pass) && seen.Add(o.GradFn!)) stack.Push(o.GradFn!);
         while (stack.Count > 0)
         {
             var n = stack.Pop();
@@ -163,27 +236,26 @@ public static class Autograd
             all.Add(n);
             if (n.Blocked) continue; // nothing flows through it, so what lies behind it is never needed
             foreach (var inp in n.Inputs)
-                if (Follow(inp, requested) && seen.Add(inp.GradFn!))
+                if (Follow(inp, pass) && seen.Add(inp.GradFn!))
                     stack.Push(inp.GradFn!);
         }
-        all.Sort((a, b) => b.Sequence.CompareTo(a.Sequence));
+        all.Sort(NewestFirst);
         // A node is needed when one of its inputs wants a gradient; inputs are older than the node,
         // so visiting oldest first sees every input's node before the node itself.
-        needed = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var needed = pass.Needed;
         for (int i = all.Count - 1; i >= 0; i--)
         {
             var n = all[i];
             if (n.Blocked) continue;
             foreach (var inp in n.Inputs)
-            {
-                bool wants = requested != null
-                    ? requested.Contains(inp) || (inp.GradFn != null && needed.Contains(inp.GradFn))
-                    : (inp.GradFn != null ? needed.Contains(inp.GradFn) : inp.RequiresGrad);
-                if (wants) { needed.Add(n); break; }
-            }
+                if (Needs(inp, pass)) { needed.Add(n); break; }
         }
-        var keep = needed;
-        all.RemoveAll(n => !keep.Contains(n));
-        return all;
+        // Keep only the needed nodes, in order.
+        int kept = 0;
+        for (int i = 0; i < all.Count; i++)
+            if (needed.Contains(all[i])) all[kept++] = all[i];
+        all.RemoveRange(kept, all.Count - kept);
     }
+
+    private static readonly Comparison<Node> NewestFirst = (a, b) => b.Sequence.CompareTo(a.Sequence);
 }

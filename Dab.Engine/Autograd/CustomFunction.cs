@@ -20,7 +20,7 @@ public abstract class CustomFunction
             throw new InvalidOperationException($"{GetType().Name}.Forward returned a recorded tensor");
         Autograd.Record(GetType().Name, output, inputs, (g, needs) =>
         {
-            ctx.NeedsInputGrad = needs;
+            ctx.NeedsInputGrad = (bool[])needs.Clone(); // the backward pass reuses its flags array for the next node
             var r = Backward(ctx, g);
             if (r.Length != inputs.Length)
                 throw new InvalidOperationException($"{GetType().Name}.Backward returned {r.Length} gradients for {inputs.Length} inputs");

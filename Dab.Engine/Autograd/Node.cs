@@ -3,18 +3,21 @@ namespace Dab.Autograd;
 /// <summary>
 /// Computes the gradients of a node's inputs from the gradient of its output.
 /// <paramref name="needs"/>[i] says whether input i wants a gradient; return null where it does not.
+/// <paramref name="needs"/> is only valid during the call: the backward pass reuses the array.
 /// </summary>
 public delegate Tensor?[] BackwardFn(Tensor gradOutput, bool[] needs);
 
 /// <summary>
-/// One entry of the tape: an op's inputs, its output and the closure that holds the saved tensors
-/// and computes the backward pass. Nodes are numbered in recording order; backward walks them in reverse.
+/// One entry of the tape: an op's inputs and the closure that holds the saved tensors and computes the
+/// backward pass. Nodes are numbered in recording order; backward walks them in reverse.
+/// A node holds no reference to its output (only the output points to its node, through
+/// <see cref="Tensor.GradFn"/>), so the tape never keeps an output alive: the backward pass collects
+/// the gradient arriving at an output under the output's node, which is the output's alone.
 /// </summary>
 public sealed class Node
 {
     private static long _counter;
     private BackwardFn? _backward;
-    private readonly WeakReference<Tensor> _output;
 
     internal Node(string name, Tensor output, Tensor[] inputs, BackwardFn backward, bool blocked = false)
     {
@@ -22,7 +25,6 @@ public sealed class Node
         Name = name;
         Inputs = inputs;
         _backward = backward;
-        _output = new WeakReference<Tensor>(output);
         OutputShape = output.Shape;
         Sequence = Interlocked.Increment(ref _counter);
     }
@@ -35,8 +37,6 @@ public sealed class Node
 
     /// <summary>A blocked node never passes gradients on to its inputs (used by the DAB bridge input).</summary>
     public bool Blocked { get; init; }
-
-    internal bool TryGetOutput(out Tensor output) => _output.TryGetTarget(out output!);
 
     internal Tensor?[] Run(Tensor gradOutput, bool[] needs)
     {

@@ -38,7 +38,18 @@ public interface IBackend
     void UnaryBackward(UnaryOp op, Tensor g, Tensor x, Tensor y, Tensor dx, double alpha);
     /// <summary>y = a op b with numpy broadcasting; y may alias a when shapes are equal.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
+    /// <summary>y = x op s (s op x for RSub, RDiv); x and y have the same shape.</summary>
     void Scalar(ScalarOp op, Tensor x, double s, Tensor y);
+    /// <summary>
+    /// y = x, its elements read as shape <paramref name="xShape"/>, broadcast to y's shape (computed as x + 0,
+    /// like <see cref="Binary"/> with a zero).
+    /// </summary>
+    void BroadcastTo(Tensor x, int[] xShape, Tensor y)
+    {
+        using var view = x.ShareAs(xShape);
+        using var zero = Tensor.Scalar(0, x.DType, x.Device);
+        Binary(BinaryOp.Add, view, zero, y);
+    }
     void Clamp(Tensor x, double lo, double hi, Tensor y);
     /// <summary>dx = g where lo &lt;= x &lt;= hi else 0.</summary>
     void ClampBackward(Tensor g, Tensor x, double lo, double hi, Tensor dx);

@@ -26,15 +26,15 @@ public sealed partial class Tensor
     public Tensor Lt(double s) => CompareScalar(ScalarOp.Lt, s, "lt");
     public Tensor Eq(double s) => CompareScalar(ScalarOp.Eq, s, "eq");
 
-    public Tensor Add(double s) => ScalarOpT(ScalarOp.Add, s, (g, _, _) => g.Alias());
+    public Tensor Add(double s) => ScalarOpT(ScalarOp.Add, s);
     public Tensor Sub(double s) => Add(-s);
-    public Tensor Mul(double s) => ScalarOpT(ScalarOp.Mul, s, (g, _, _) => g.Mul(s));
+    public Tensor Mul(double s) => ScalarOpT(ScalarOp.Mul, s);
     public Tensor Div(double s) => Mul(1.0 / s);
     /// <summary>s - this.</summary>
-    public Tensor RSub(double s) => ScalarOpT(ScalarOp.RSub, s, (g, _, _) => g.Neg());
+    public Tensor RSub(double s) => ScalarOpT(ScalarOp.RSub, s);
     /// <summary>s / this.</summary>
-    public Tensor RDiv(double s) => ScalarOpT(ScalarOp.RDiv, s, (g, x, y) => g.Mul(y).Div(x).Neg());
-    public Tensor Pow(double p) => ScalarOpT(ScalarOp.Pow, p, (g, x, _) => g.Mul(x.Pow(p - 1)).Mul(p));
+    public Tensor RDiv(double s) => ScalarOpT(ScalarOp.RDiv, s);
+    public Tensor Pow(double p) => ScalarOpT(ScalarOp.Pow, p);
 
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
     public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
@@ -66,15 +66,17 @@ public sealed partial class Tensor
         if (min > max) throw new ArgumentException($"clamp: min {min} is greater than max {max}");
         var y = EmptyLike();
         Backend.Clamp(this, min, max, y);
-        var x = this;
+        if (ShouldRecord(this)) RecordClamp(this, y, min, max);
+        return y;
+    }
+
+    private static void RecordClamp(Tensor x, Tensor y, double min, double max) =>
         Record("Clamp", y, [x], (g, _) =>
         {
             var dx = g.EmptyLike();
             g.Backend.ClampBackward(g, x, min, max, dx);
             return [dx];
         });
-        return y;
-    }
 
     /// <summary>this += other (same shape, no gradient): used for accumulating gradients.</summary>
     public void AddInPlace(Tensor other, double alpha = 1)
@@ -95,24 +97,27 @@ public sealed partial class Tensor
 
     internal Tensor UnaryOpT(UnaryOp op, double alpha = 0)
     {
-        Checks.Floating(this, op.ToString().ToLowerInvariant());
+        Checks.Floating(this, OpNames.Lower(op));
         var y = EmptyLike();
         Backend.Unary(op, this, y, alpha);
-        var x = this;
-        Record(op.ToString(), y, [x], (g, _) =>
+        if (ShouldRecord(this)) RecordUnary(op, this, y, alpha);
+        return y;
+    }
+
+    private static void RecordUnary(UnaryOp op, Tensor x, Tensor y, double alpha) =>
+        Record(OpNames.Node(op), y, [x], (g, _) =>
         {
             var dx = g.EmptyLike();
             g.Backend.UnaryBackward(op, g, x, y, dx, alpha);
             return [dx];
         });
-        return y;
-    }
 
     private Tensor BinaryRaw(BinaryOp op, Tensor other, string name)
     {
         Checks.Floating(this, name);
         Checks.Compatible(this, other, name);
-        var shape = ShapeUtil.Broadcast(Shape, other.Shape, name);
+        // Same shapes (the common case) share this tensor's shape array instead of a new one.
+        var shape = ShapeUtil.SameShape(Shape, other.Shape) ? Shape : ShapeUtil.Broadcast(Shape, other.Shape, name);
         var y = EmptyLike(shape);
         Backend.Binary(op, this, other, y);
         return y;
@@ -120,9 +125,12 @@ public sealed partial class Tensor
 
     private Tensor BinaryOpT(BinaryOp op, Tensor other, string name)
     {
-        var a = this;
-        var b = other;
-        var y = BinaryRaw(op, b, name);
+        var y = BinaryRaw(op, other, name);
+        if (ShouldRecord(this, other)) RecordBinary(op, this, other, y, name);
+        return y;
+    }
+
+    private static void RecordBinary(BinaryOp op, Tensor a, Tensor b, Tensor y, string name) =>
         Record(name, y, [a, b], (g, needs) =>
         {
             Tensor? da = null, db = null;
@@ -160,8 +168,6 @@ public sealed partial class Tensor
             }
             return [da, db];
         });
-        return y;
-    }
 
     private Tensor Compare(BinaryOp op, Tensor other, string name) => BinaryRaw(op, other, name);
 
@@ -193,15 +199,25 @@ public sealed partial class Tensor
         return y;
     }
 
-    private Tensor ScalarOpT(ScalarOp op, double s, Func<Tensor, Tensor, Tensor, Tensor> backward)
+    private Tensor ScalarOpT(ScalarOp op, double s)
     {
-        Checks.Floating(this, op.ToString().ToLowerInvariant());
+        Checks.Floating(this, OpNames.Lower(op));
         var y = EmptyLike();
         Backend.Scalar(op, this, s, y);
-        var x = this;
-        Record(op.ToString() + "Scalar", y, [x], (g, _) => [backward(g, x, y)]);
+        if (ShouldRecord(this)) RecordScalar(op, s, this, y);
         return y;
     }
+
+    private static void RecordScalar(ScalarOp op, double s, Tensor x, Tensor y) =>
+        Record(OpNames.Node(op), y, [x], (g, _) => [op switch
+        {
+            ScalarOp.Add => g.Alias(),
+            ScalarOp.Mul => g.Mul(s),
+            ScalarOp.RSub => g.Neg(),
+            ScalarOp.RDiv => g.Mul(y).Div(x).Neg(),
+            ScalarOp.Pow => g.Mul(x.Pow(s - 1)).Mul(s),
+            _ => throw new InvalidOperationException($"no gradient for the scalar op {op}"),
+        }]);
 
     /// <summary>Broadcasts to <paramref name="shape"/> (a copy); the gradient sums back.</summary>
     public Tensor BroadcastTo(int[] shape)
@@ -209,12 +225,14 @@ public sealed partial class Tensor
         var target = ShapeUtil.Broadcast(Shape, shape, "broadcast_to");
         if (!ShapeUtil.SameShape(target, shape))
             throw new ArgumentException($"broadcast_to: {ShapeUtil.Format(Shape)} cannot be broadcast to {ShapeUtil.Format(shape)}");
-        var y = EmptyLike(shape);
-        using (var zero = Scalar(0, DType, Device)) Backend.Binary(Backends.BinaryOp.Add, this, zero, y);
-        var x = this;
-        Record("BroadcastTo", y, [x], (g, _) => [g.SumToShape(x.Shape)]);
+        var y = Alloc(target, DType, Device);
+        Backend.BroadcastTo(this, Shape, y);
+        if (ShouldRecord(this)) RecordBroadcastTo(this, y);
         return y;
     }
+
+    private static void RecordBroadcastTo(Tensor x, Tensor y) =>
+        Record("BroadcastTo", y, [x], (g, _) => [g.SumToShape(x.Shape)]);
 
     public void Backward(Tensor? gradOutput = null, bool retainGraph = false) => Autograd.Autograd.Backward(this, gradOutput, retainGraph);
 }

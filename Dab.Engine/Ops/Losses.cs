@@ -17,14 +17,17 @@ public sealed partial class Tensor
         var (outer, n, inner) = ShapeUtil.Split(Shape, d);
         var y = EmptyLike();
         Backend.Softmax(this, outer, n, inner, y, log);
-        Record(log ? "LogSoftmax" : "Softmax", y, [this], (g, _) =>
+        if (ShouldRecord(this)) RecordSoftmax(this, y, outer, n, inner, log);
+        return y;
+    }
+
+    private static void RecordSoftmax(Tensor x, Tensor y, int outer, int n, int inner, bool log) =>
+        Record(log ? "LogSoftmax" : "Softmax", y, [x], (g, _) =>
         {
             var dx = g.EmptyLike();
             g.Backend.SoftmaxBackward(g, y, outer, n, inner, dx, log);
             return [dx];
         });
-        return y;
-    }
 
     /// <summary>
     /// Cross-entropy like PyTorch's: logits (B, C, d1, ...) with the classes in dim 1, integer targets
@@ -40,22 +43,42 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: target must hold integer class indices (int64 or int32), got {target.DType.Name()}");
         if (logits.Rank < 2)
             throw new ArgumentException($"{op}: logits must be (batch, classes, ...), got shape {ShapeUtil.Format(logits.Shape)}");
-        var expected = logits.Shape.Where((_, i) => i != 1).ToArray();
-        if (!ShapeUtil.SameShape(expected, target.Shape))
+        if (!IsLogitsWithoutClassDim(logits.Shape, target.Shape))
+        {
+            var expected = logits.DropDim(1);
             throw new ArgumentException($"{op}: target shape {ShapeUtil.Format(target.Shape)} does not match logits {ShapeUtil.Format(logits.Shape)} (expected {ShapeUtil.Format(expected)})");
-        using var t64 = target.DType == DType.Int64 ? target.Detach() : target.To(DType.Int64);
-        var (outer, n, inner) = ShapeUtil.Split(logits.Shape, 1);
-        var loss = logits.EmptyLike(expected);
-        var logProbs = logits.EmptyLike();
-        logits.Backend.CrossEntropy(logits, t64, outer, n, inner, loss, logProbs);
-        var tKeep = t64.Detach();
+        }
+        var t64 = target.DType == DType.Int64 ? target : target.To(DType.Int64);
+        try
+        {
+            var (outer, n, inner) = ShapeUtil.Split(logits.Shape, 1);
+            var loss = logits.EmptyLike(target.Shape);
+            var logProbs = logits.EmptyLike();
+            logits.Backend.CrossEntropy(logits, t64, outer, n, inner, loss, logProbs);
+            if (ShouldRecord(logits)) RecordCrossEntropy(logits, loss, logProbs, t64, outer, n, inner);
+            return Reduce(loss, reduction);
+        }
+        finally { if (t64 != target) t64.Dispose(); }
+    }
+
+    /// <summary>Whether <paramref name="target"/> is <paramref name="logits"/> without dim 1 (the classes).</summary>
+    private static bool IsLogitsWithoutClassDim(int[] logits, int[] target)
+    {
+        if (target.Length != logits.Length - 1) return false;
+        for (int i = 0; i < target.Length; i++)
+            if (target[i] != logits[i < 1 ? i : i + 1]) return false;
+        return true;
+    }
+
+    private static void RecordCrossEntropy(Tensor logits, Tensor loss, Tensor logProbs, Tensor t64, int outer, int n, int inner)
+    {
+        var tKeep = t64.Detach(); // the caller may dispose its targets before the backward runs
         Record("CrossEntropy", loss, [logits], (g, _) =>
         {
             var dx = g.EmptyLike(logits.Shape);
             g.Backend.CrossEntropyBackward(g, logProbs, tKeep, outer, n, inner, dx);
             return [dx];
         });
-        return Reduce(loss, reduction);
     }
 
     /// <summary>Mean (or sum) of squared differences.</summary>

@@ -35,7 +35,11 @@ public sealed partial class Tensor
         var y = EmptyLike([.. batchShape, m, n]);
         long strideA = batchA.Length > 0 ? (long)m * ka : 0, strideB = batchB.Length > 0 ? (long)ka * n : 0;
         Backend.MatMul(this, transA, strideA, other, transB, strideB, y, batch, m, n, ka, accumulate: false);
-        var a = this; var b = other;
+        if (ShouldRecord(this, other)) RecordMatMul(this, other, transA, transB, y);
+        return y;
+    }
+
+    private static void RecordMatMul(Tensor a, Tensor b, bool transA, bool transB, Tensor y) =>
         Record("MatMul", y, [a, b], (g, needs) =>
         {
             Tensor? da = null, db = null;
@@ -51,8 +55,6 @@ public sealed partial class Tensor
             }
             return [da, db];
         });
-        return y;
-    }
 
     /// <summary>x W^T + b with x (..., in), W (out, in), b (out): one GEMM with the bias added in place.</summary>
     public Tensor Linear(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: false);
@@ -80,28 +82,48 @@ public sealed partial class Tensor
             if (bias.Rank != 1 || bias.Shape[0] != outF)
                 throw new ArgumentException($"{op}: bias {ShapeUtil.Format(bias.Shape)} does not match weight {ShapeUtil.Format(weight.Shape)} (expected [{outF}])");
         }
-        var y = EmptyLike([.. Shape[..^1], outF]);
+        var outShape = (int[])Shape.Clone();
+        outShape[^1] = outF;
+        var y = EmptyLike(outShape);
         Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
         if (tanh) Backends.Cpu.CpuBackend.BiasTanh(y, bias, rows, outF);
         else if (bias != null && Backend is Backends.Cpu.CpuBackend) Backends.Cpu.CpuBackend.AddBias(y, bias, rows, outF);
         else if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
-        var x = this;
+        if (ShouldRecord(this, weight, bias)) RecordLinear(this, weight, bias, y, tanh, rows, inF, outF);
+        return y;
+    }
+
+    private static void RecordLinear(Tensor x, Tensor weight, Tensor? bias, Tensor y, bool tanh, int rows, int inF, int outF)
+    {
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         Record(tanh ? "LinearTanh" : "Linear", y, inputs, (g, needs) =>
         {
             var r = new Tensor?[inputs.Length];
+            var be = g.Backend;
             using var gz = tanh ? g.EmptyLike() : null;
-            if (gz != null) g.Backend.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
-            using var g2 = (gz ?? g).Reshape(rows, outF);
-            if (needs[0]) r[0] = g2.MatMul(weight).Reshape(x.Shape);
+            if (gz != null) be.UnaryBackward(Backends.UnaryOp.Tanh, g, y, y, gz, 0); // g (1 - y^2)
+            // The kernels see the gradient and the input as (rows, out) and (rows, in) matrices whatever their
+            // rank, so no reshaped views are needed, and each result takes its input's shape.
+            var gy = gz ?? g;
+            if (needs[0])
+            {
+                var dx = g.EmptyLike(x.Shape);
+                be.MatMul(gy, false, 0, weight, false, 0, dx, 1, rows, inF, outF, accumulate: false); // g W
+                r[0] = dx;
+            }
             if (needs[1])
             {
-                using var x2 = x.Reshape(rows, inF);
-                r[1] = g2.MatMul(x2, transA: true);
+                var dw = g.EmptyLike(weight.Shape);
+                be.MatMul(gy, true, 0, x, false, 0, dw, 1, outF, inF, rows, accumulate: false); // g^T x
+                r[1] = dw;
             }
-            if (bias != null && needs[2]) r[2] = g2.Sum(0);
+            if (bias != null && needs[2])
+            {
+                var db = g.EmptyLike(bias.Shape);
+                be.Reduce(Backends.ReduceOp.Sum, gy, 1, rows, outF, db); // column sums of g
+                r[2] = db;
+            }
             return r;
         });
-        return y;
     }
 }

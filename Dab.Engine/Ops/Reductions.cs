@@ -39,34 +39,51 @@ public sealed partial class Tensor
         var keep = KeptShape(d);
         var y = EmptyLike(keep);
         Backend.Reduce(ReduceOp.LogSumExp, this, outer, n, inner, y);
-        var x = this;
+        if (ShouldRecord(this)) RecordLogSumExp(this, y);
+        return keepDim ? y : y.Reshape(DropDim(d));
+    }
+
+    private static void RecordLogSumExp(Tensor x, Tensor y) =>
         Record("LogSumExp", y, [x], (g, _) =>
         {
             using var diff = x.Sub(y);
             using var p = diff.Exp();
             return [p.Mul(g)];
         });
-        return keepDim ? y : y.Reshape(DropDim(d));
-    }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/>.</summary>
     public Tensor SumToShape(int[] shape)
     {
         if (ShapeUtil.SameShape(Shape, shape)) return Alias();
-        int lead = Rank - shape.Length;
-        var dims = new List<int>();
+        int lead = Rank - shape.Length, count = 0;
         for (int i = 0; i < Rank; i++)
-            if (i < lead || (shape[i - lead] == 1 && Shape[i] != 1)) dims.Add(i);
-        var s = Sum(dims.ToArray(), keepDim: true);
+            if (SummedToShape(i, lead, shape)) count++;
+        var dims = new int[count];
+        count = 0;
+        for (int i = 0; i < Rank; i++)
+            if (SummedToShape(i, lead, shape)) dims[count++] = i;
+        var s = Sum(dims, keepDim: true);
         return s.Reshape(shape);
     }
 
-    private int[] AllDims() => Enumerable.Range(0, Rank).ToArray();
+    /// <summary>Whether dim <paramref name="i"/> is summed away to get <paramref name="shape"/> (a leading dim, or one broadcast from 1).</summary>
+    private bool SummedToShape(int i, int lead, int[] shape) => i < lead || (shape[i - lead] == 1 && Shape[i] != 1);
 
+    private int[] AllDims()
+    {
+        var dims = new int[Rank];
+        for (int i = 0; i < dims.Length; i++) dims[i] = i;
+        return dims;
+    }
+
+    /// <summary>The dims made non-negative and sorted; a dim given twice is an error.</summary>
     private int[] NormalizeDims(int[] dims, string op)
     {
-        var nd = dims.Select(d => ShapeUtil.NormalizeDim(d, Rank, op)).Distinct().OrderBy(d => d).ToArray();
-        if (nd.Length != dims.Length) throw new ArgumentException($"{op}: repeated dim in [{string.Join(", ", dims)}]");
+        var nd = new int[dims.Length];
+        for (int i = 0; i < nd.Length; i++) nd[i] = ShapeUtil.NormalizeDim(dims[i], Rank, op);
+        Array.Sort(nd);
+        for (int i = 1; i < nd.Length; i++)
+            if (nd[i] == nd[i - 1]) throw new ArgumentException($"{op}: repeated dim in [{string.Join(", ", dims)}]");
         return nd;
     }
 
@@ -77,7 +94,14 @@ public sealed partial class Tensor
         return s;
     }
 
-    private int[] DropDim(int d) => Rank == 0 ? [] : Shape.Where((_, i) => i != d).ToArray();
+    private int[] DropDim(int d)
+    {
+        if (Rank == 0) return [];
+        var s = new int[Rank - 1];
+        for (int i = 0, j = 0; i < Rank; i++)
+            if (i != d) s[j++] = Shape[i];
+        return s;
+    }
 
     private Tensor ReduceDims(ReduceOp op, int[] dims, bool keepDim, string name)
     {
@@ -85,26 +109,50 @@ public sealed partial class Tensor
         var nd = Rank == 0 ? [] : NormalizeDims(dims, name);
         var keptShape = (int[])Shape.Clone();
         foreach (var d in nd) keptShape[d] = 1;
-        var cur = Detach();
-        for (int i = nd.Length - 1; i >= 0; i--)
+        Tensor y;
+        if (nd.Length == 0) y = Detach();
+        else
         {
-            var (outer, n, inner) = ShapeUtil.Split(cur.Shape, nd[i]);
-            var next = cur.EmptyLike(cur.KeptShape(nd[i]));
-            Backend.Reduce(op, cur, outer, n, inner, next);
-            cur.Dispose();
-            cur = next;
+            var outShape = keepDim ? keptShape : DropDims(nd);
+            // One dim at a time, last first; the last pass writes the result (reductions see only (outer, n, inner)).
+            var cur = this;
+            var curShape = Shape;
+            for (int i = nd.Length - 1; i >= 0; i--)
+            {
+                var (outer, n, inner) = ShapeUtil.Split(curShape, nd[i]);
+                var nextShape = i == 0 ? outShape : (int[])curShape.Clone();
+                if (i > 0) nextShape[nd[i]] = 1;
+                var next = cur.EmptyLike(nextShape);
+                Backend.Reduce(op, cur, outer, n, inner, next);
+                if (cur != this) cur.Dispose();
+                (cur, curShape) = (next, nextShape);
+            }
+            y = cur;
         }
-        var outShape = keepDim ? keptShape : Shape.Where((_, i) => !nd.Contains(i)).ToArray();
-        var y = cur.ShareAs(outShape);
-        cur.Dispose();
-        var x = this;
-        Record("Sum", y, [x], (g, _) =>
-        {
-            using var gk = g.Reshape(keptShape);
-            return [gk.BroadcastTo(x.Shape)];
-        });
+        if (ShouldRecord(this)) RecordSum(this, y, keptShape);
         return y;
     }
+
+    /// <summary>The shape without the (sorted) <paramref name="nd"/> dims.</summary>
+    private int[] DropDims(int[] nd)
+    {
+        var s = new int[Rank - nd.Length];
+        for (int i = 0, j = 0, k = 0; i < Rank; i++)
+        {
+            if (k < nd.Length && nd[k] == i) { k++; continue; }
+            s[j++] = Shape[i];
+        }
+        return s;
+    }
+
+    private static void RecordSum(Tensor x, Tensor y, int[] keptShape) =>
+        Record("Sum", y, [x], (g, _) =>
+        {
+            // g with the summed dims kept as 1, broadcast back over them (g.Reshape(keptShape).BroadcastTo(x.Shape)).
+            var dx = g.EmptyLike(x.Shape);
+            g.Backend.BroadcastTo(g, keptShape, dx);
+            return [dx];
+        });
 
     private Tensor Extreme(int dim, bool keepDim, bool max)
     {
@@ -113,7 +161,11 @@ public sealed partial class Tensor
         if (Rank > 0 && Shape[d] == 0) throw new ArgumentException($"{(max ? "max" : "min")}: dim {dim} of shape {ShapeUtil.Format(Shape)} is empty");
         var idx = ArgExtreme(max ? ReduceOp.ArgMax : ReduceOp.ArgMin, d, keepDim: true);
         var values = GatherRaw(d, idx);
-        var x = this;
+        if (ShouldRecord(this)) RecordExtreme(this, values, idx, d, max);
+        return keepDim ? values : values.Reshape(DropDim(d));
+    }
+
+    private static void RecordExtreme(Tensor x, Tensor values, Tensor idx, int d, bool max) =>
         Record(max ? "Max" : "Min", values, [x], (g, _) =>
         {
             var dx = x.ZerosLike();
@@ -121,18 +173,16 @@ public sealed partial class Tensor
             g.Backend.ScatterAdd(g, outer, n, inner, idx, 1, dx);
             return [dx];
         });
-        return keepDim ? values : values.Reshape(DropDim(d));
-    }
 
     private Tensor ArgExtreme(ReduceOp op, int dim, bool keepDim)
     {
-        Checks.Floating(this, op.ToString().ToLowerInvariant());
-        int d = ShapeUtil.NormalizeDim(dim, Rank, op.ToString().ToLowerInvariant());
+        Checks.Floating(this, OpNames.Lower(op));
+        int d = ShapeUtil.NormalizeDim(dim, Rank, OpNames.Lower(op));
         if (Rank > 0 && Shape[d] == 0) throw new ArgumentException($"{op}: dim {dim} of shape {ShapeUtil.Format(Shape)} is empty");
         var (outer, n, inner) = ShapeUtil.Split(Shape, d);
-        var y = Empty(KeptShape(d), DType.Int64, Device);
+        // The kernel sees only (outer, n, inner), so the result gets its final shape directly.
+        var y = Alloc(keepDim ? KeptShape(d) : DropDim(d), DType.Int64, Device);
         Backend.Reduce(op, this, outer, n, inner, y);
-        if (keepDim) return y;
-        using (y) return y.ShareAs(DropDim(d));
+        return y;
     }
 }

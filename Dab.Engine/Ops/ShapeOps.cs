@@ -5,9 +5,9 @@ namespace Dab;
 public sealed partial class Tensor
 {
     /// <summary>The same elements in another shape, sharing storage; one dim may be -1.</summary>
-    public Tensor Reshape(params int[] shape)
+    public Tensor Reshape(params ReadOnlySpan<int> shape)
     {
-        var s = (int[])shape.Clone();
+        var s = shape.ToArray();
         int infer = Array.IndexOf(s, -1);
         if (infer >= 0)
         {
@@ -18,12 +18,19 @@ public sealed partial class Tensor
                 throw new ArgumentException($"reshape: cannot reshape {ShapeUtil.Format(Shape)} into {ShapeUtil.Format(shape)}");
             s[infer] = (int)(Numel / known);
         }
-        if (s.Any(d => d < 0) || ShapeUtil.Numel(s) != Numel)
+        foreach (var d in s)
+            if (d < 0) throw new ArgumentException($"reshape: cannot reshape {ShapeUtil.Format(Shape)} ({Numel} elements) into {ShapeUtil.Format(shape)}");
+        if (ShapeUtil.Numel(s) != Numel)
             throw new ArgumentException($"reshape: cannot reshape {ShapeUtil.Format(Shape)} ({Numel} elements) into {ShapeUtil.Format(shape)}");
         var y = ShareAs(s);
-        var inShape = Shape;
-        Record("Reshape", y, [this], (g, _) => [g.Reshape(inShape)]);
+        if (ShouldRecord(this)) RecordReshape(this, y);
         return y;
+    }
+
+    private static void RecordReshape(Tensor x, Tensor y)
+    {
+        var inShape = x.Shape;
+        Record("Reshape", y, [x], (g, _) => [g.Reshape(inShape)]);
     }
 
     public Tensor Flatten(int startDim = 1)
@@ -48,7 +55,8 @@ public sealed partial class Tensor
     public Tensor Transpose(int dim0, int dim1)
     {
         int a = ShapeUtil.NormalizeDim(dim0, Rank, "transpose"), b = ShapeUtil.NormalizeDim(dim1, Rank, "transpose");
-        var perm = Enumerable.Range(0, Rank).ToArray();
+        var perm = new int[Rank];
+        for (int i = 0; i < perm.Length; i++) perm[i] = i;
         (perm[a], perm[b]) = (perm[b], perm[a]);
         return Permute(perm);
     }
@@ -60,10 +68,15 @@ public sealed partial class Tensor
             throw new ArgumentException($"permute: [{string.Join(", ", perm)}] is not a permutation of the {Rank} dims of {ShapeUtil.Format(Shape)}");
         var y = EmptyLike(perm.Select(p => Shape[p]).ToArray());
         Backend.Permute(this, perm, y);
-        var inverse = new int[Rank];
-        for (int i = 0; i < Rank; i++) inverse[perm[i]] = i;
-        Record("Permute", y, [this], (g, _) => [g.Permute(inverse)]);
+        if (ShouldRecord(this)) RecordPermute(this, y, perm);
         return y;
+    }
+
+    private static void RecordPermute(Tensor x, Tensor y, int[] perm)
+    {
+        var inverse = new int[x.Rank];
+        for (int i = 0; i < inverse.Length; i++) inverse[perm[i]] = i;
+        Record("Permute", y, [x], (g, _) => [g.Permute(inverse)]);
     }
 
     /// <summary>Joins tensors along an existing dim; all other dims must match.</summary>
@@ -114,14 +127,19 @@ public sealed partial class Tensor
         var y = EmptyLike(shape);
         var (outer, n, inner) = ShapeUtil.Split(Shape, d);
         Backend.CopyBlocks(this, n * inner, start * inner, y, length * inner, 0, outer, length * inner);
-        var x = this;
+        if (ShouldRecord(this)) RecordSlice(this, y, d, start, length);
+        return y;
+    }
+
+    private static void RecordSlice(Tensor x, Tensor y, int d, int start, int length)
+    {
+        var (outer, n, inner) = ShapeUtil.Split(x.Shape, d);
         Record("Slice", y, [x], (g, _) =>
         {
             var dx = x.ZerosLike();
             g.Backend.CopyBlocks(g, length * inner, 0, dx, n * inner, start * inner, outer, length * inner);
             return [dx];
         });
-        return y;
     }
 
     /// <summary>torch.gather: out[..., j, ...] = x[..., index[..., j, ...], ...] along dim; index is int64 with x's shape except along dim.</summary>
@@ -129,8 +147,13 @@ public sealed partial class Tensor
     {
         int d = ShapeUtil.NormalizeDim(dim, Rank, "gather");
         var y = GatherRaw(d, index);
-        var x = this;
-        var (outer, n, inner) = ShapeUtil.Split(Shape, d);
+        if (ShouldRecord(this)) RecordGather(this, y, d, index);
+        return y;
+    }
+
+    private static void RecordGather(Tensor x, Tensor y, int d, Tensor index)
+    {
+        var (outer, n, inner) = ShapeUtil.Split(x.Shape, d);
         int m = index.Shape[d];
         Record("Gather", y, [x], (g, _) =>
         {
@@ -138,7 +161,6 @@ public sealed partial class Tensor
             g.Backend.ScatterAdd(g, outer, n, inner, index, m, dx);
             return [dx];
         });
-        return y;
     }
 
     private Tensor GatherRaw(int d, Tensor index)
@@ -166,13 +188,18 @@ public sealed partial class Tensor
         var y = EmptyLike(shape);
         var (outer, n, inner) = ShapeUtil.Split(Shape, d);
         Backend.IndexSelect(this, outer, n, inner, index, y);
-        var x = this;
+        if (ShouldRecord(this)) RecordIndexSelect(this, y, d, index);
+        return y;
+    }
+
+    private static void RecordIndexSelect(Tensor x, Tensor y, int d, Tensor index)
+    {
+        var (outer, n, inner) = ShapeUtil.Split(x.Shape, d);
         Record("IndexSelect", y, [x], (g, _) =>
         {
             var dx = x.ZerosLike();
             g.Backend.IndexAdd(g, outer, n, inner, index, dx);
             return [dx];
         });
-        return y;
     }
 }

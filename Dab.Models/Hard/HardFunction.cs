@@ -13,6 +13,10 @@ public abstract class HardFunction
 
     public override string ToString() => Name;
 
+    /// <summary>The name of the node a <see cref="DabLayer"/> records for this function ("Hard[name]"), built once (names do not change).</summary>
+    internal string NodeName => _nodeName ??= $"Hard[{Name}]";
+    private string? _nodeName;
+
     /// <summary>The output shape for an input shape: what the surrogate must produce (the input shape unless the function changes it).</summary>
     public virtual int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 
@@ -30,7 +34,7 @@ public abstract class HardFunction
 public sealed class Signum(double margin = 0.5) : HardFunction
 {
     public double Margin { get; } = margin >= 0 ? margin : throw new ArgumentOutOfRangeException(nameof(margin), $"signum margin must be >= 0, got {margin}");
-    public override string Name => $"signum(margin={Margin})";
+    public override string Name { get; } = $"signum(margin={margin})"; // formatted once: it names a node every training step
 
     public override Tensor Apply(Tensor x) => x.MarginSign(Margin);
 }

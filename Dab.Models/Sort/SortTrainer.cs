@@ -38,7 +38,11 @@ public sealed class SortTrainer : IDisposable
         Model.To(config.Device);
         Optimizer = new Adam(Model.Parameters(), config.LearningRate);
         Data = new SortData(config.Length, config.Seed * 7919 + 17);
+        _dabLayers = DabLayer.FindAll(Model).ToArray();
     }
+
+    // The model's DAB layers, found once: walking the module tree every step allocates an iterator per module.
+    private readonly DabLayer[] _dabLayers;
 
     public SortConfig Config { get; }
     /// <summary>A <see cref="SortNet"/>, or a <see cref="SortRnn"/> for <see cref="SortModelKind.Rnn"/>.</summary>
@@ -54,7 +58,7 @@ public sealed class SortTrainer : IDisposable
         var (x, y) = Data.Next(Config.Batch, Config.Device);
         var logits = Model.Forward(x);
         var task = SortMetrics.Loss(logits, y);
-        var bridge = DabLayer.TotalBridgeLoss(Model);
+        var bridge = BridgeLoss();
         var loss = bridge == null ? task : task.Add(bridge);
         Optimizer.ZeroGrad();
         loss.Backward();
@@ -62,6 +66,15 @@ public sealed class SortTrainer : IDisposable
         Optimizer.Step();
         double acc = SortMetrics.AllOrNoneCorrect(logits, y) / (double)Config.Batch;
         return (task.Item(), bridge?.Item() ?? 0, acc);
+    }
+
+    /// <summary>The sum of the DAB layers' bridge losses after the last forward (<see cref="DabLayer.TotalBridgeLoss"/>, same order), or null.</summary>
+    private Tensor? BridgeLoss()
+    {
+        Tensor? total = null;
+        foreach (var layer in _dabLayers)
+            if (layer.BridgeLoss is { } b) total = total == null ? b : total.Add(b);
+        return total;
     }
 
     /// <summary>

@@ -91,10 +91,12 @@ public sealed partial class CpuBackend
         else Binary<double>(op, a, b, y);
     }
 
-    private static void Binary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Binary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Binary(op, A<T>(a), a.Shape, A<T>(b), b.Shape, A<T>(y), y.Shape);
+
+    private static void Binary<T>(BinaryOp op, T[] xa, int[] sa, T[] xb, int[] sb, T[] xy, int[] sy) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var plan = BroadcastPlan.Make(a.Shape, b.Shape, y.Shape);
-        var (xa, xb, xy) = (A<T>(a), A<T>(b), A<T>(y));
+        var plan = BroadcastPlan.Make(sa, sb, sy);
         switch (op)
         {
             case BinaryOp.Add: Zip(new Ops<T>.Add(), plan, xa, xb, xy); break;
@@ -115,67 +117,105 @@ public sealed partial class CpuBackend
 
     public void Scalar(ScalarOp op, Tensor x, double s, Tensor y)
     {
-        var scalar = Tensor.Scalar(s, x.DType);
-        try
+        if (x.DType == DType.Float32) Scalar<float>(op, x, s, y);
+        else Scalar<double>(op, x, s, y);
+    }
+
+    /// <summary>x op s as the binary op against a 0-d operand holding s (s op x for the reversed ops).</summary>
+    private static void Scalar<T>(ScalarOp op, Tensor x, double s, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var bop = op switch
         {
-            bool reversed = op is ScalarOp.RSub or ScalarOp.RDiv;
-            var (a, b) = reversed ? (scalar, x) : (x, scalar);
-            var bop = op switch
-            {
-                ScalarOp.Add => BinaryOp.Add, ScalarOp.Mul => BinaryOp.Mul, ScalarOp.Pow => BinaryOp.Pow,
-                ScalarOp.RSub => BinaryOp.Sub, ScalarOp.RDiv => BinaryOp.Div, ScalarOp.Max => BinaryOp.Max,
-                ScalarOp.Min => BinaryOp.Min, ScalarOp.Ge => BinaryOp.Ge, ScalarOp.Gt => BinaryOp.Gt,
-                ScalarOp.Le => BinaryOp.Le, ScalarOp.Lt => BinaryOp.Lt, _ => BinaryOp.Eq,
-            };
-            Binary(bop, a, b, y);
+            ScalarOp.Add => BinaryOp.Add, ScalarOp.Mul => BinaryOp.Mul, ScalarOp.Pow => BinaryOp.Pow,
+            ScalarOp.RSub => BinaryOp.Sub, ScalarOp.RDiv => BinaryOp.Div, ScalarOp.Max => BinaryOp.Max,
+            ScalarOp.Min => BinaryOp.Min, ScalarOp.Ge => BinaryOp.Ge, ScalarOp.Gt => BinaryOp.Gt,
+            ScalarOp.Le => BinaryOp.Le, ScalarOp.Lt => BinaryOp.Lt, _ => BinaryOp.Eq,
+        };
+        var scalar = ScalarOperand<T>.Holding(T.CreateTruncating(s));
+        if (op is ScalarOp.RSub or ScalarOp.RDiv) Binary(bop, scalar, [], A<T>(x), x.Shape, A<T>(y), y.Shape);
+        else Binary(bop, A<T>(x), x.Shape, scalar, [], A<T>(y), y.Shape);
+    }
+
+    /// <summary>y = x (read as <paramref name="xShape"/>) + 0 broadcast to y's shape, as the default does, without a view or a zero tensor.</summary>
+    public void BroadcastTo(Tensor x, int[] xShape, Tensor y)
+    {
+        if (x.DType == DType.Float32) Binary(BinaryOp.Add, A<float>(x), xShape, ScalarOperand<float>.Holding(0), [], A<float>(y), y.Shape);
+        else Binary(BinaryOp.Add, A<double>(x), xShape, ScalarOperand<double>.Holding(0), [], A<double>(y), y.Shape);
+    }
+
+    /// <summary>
+    /// The 0-d operand of a tensor-scalar op: one array per thread and element type instead of a tensor per
+    /// op. The op only reads it (its parallel chunks included) before it returns, and nothing it runs starts
+    /// another tensor-scalar op on the same thread, so the next op may overwrite it.
+    /// </summary>
+    private static class ScalarOperand<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]? _slot;
+
+        public static T[] Holding(T value)
+        {
+            var a = _slot ??= new T[1];
+            a[0] = value;
+            return a;
         }
-        finally { scalar.Dispose(); }
     }
 
     /// <summary>
     /// The broadcast iteration of a binary op after merging dims that are contiguous for both
-    /// operands: rows of <c>Inner</c> elements whose a/b strides are 0 or 1.
+    /// operands: rows of <c>Inner</c> elements whose a/b strides are 0 or 1. A struct with one array
+    /// (none when everything merges into one row, the same-shape case), so planning allocates little.
     /// </summary>
-    private sealed class BroadcastPlan
+    private readonly struct BroadcastPlan
     {
-        public int[] Dims = [];    // outer dims after coalescing, innermost excluded
-        public int[] StrideA = [], StrideB = [];
-        public int Inner, InnerA, InnerB, Rows;
+        private readonly int[] _outer; // (size, stride in a, stride in b) of each outer dim after coalescing, innermost excluded
+        public readonly int Inner, InnerA, InnerB, Rows;
+
+        private BroadcastPlan(int[] outer, int inner, int innerA, int innerB, int rows) =>
+            (_outer, Inner, InnerA, InnerB, Rows) = (outer, inner, innerA, innerB, rows);
 
         public static BroadcastPlan Make(int[] sa, int[] sb, int[] so)
         {
-            var ta = ShapeUtil.BroadcastStrides(sa, so);
-            var tb = ShapeUtil.BroadcastStrides(sb, so);
-            var dims = new List<int>(); var la = new List<int>(); var lb = new List<int>();
-            for (int i = 0; i < so.Length; i++)
+            int r = so.Length, cap = r + 1;
+            Span<int> buf = 5 * cap <= 160 ? stackalloc int[160] : new int[5 * cap];
+            Span<int> ta = buf.Slice(0, r), tb = buf.Slice(r, r);
+            Span<int> dims = buf.Slice(2 * r, cap), la = buf.Slice(2 * r + cap, cap), lb = buf.Slice(2 * r + 2 * cap, cap);
+            ShapeUtil.BroadcastStrides(sa, so, ta);
+            ShapeUtil.BroadcastStrides(sb, so, tb);
+            int count = 0;
+            for (int i = 0; i < r; i++)
             {
                 if (so[i] == 1) continue;
-                int k = dims.Count - 1;
+                int k = count - 1;
                 if (k >= 0 && la[k] == ta[i] * so[i] && lb[k] == tb[i] * so[i])
                 {
                     dims[k] *= so[i]; la[k] = ta[i]; lb[k] = tb[i];
                 }
-                else { dims.Add(so[i]); la.Add(ta[i]); lb.Add(tb[i]); }
+                else { dims[count] = so[i]; la[count] = ta[i]; lb[count] = tb[i]; count++; }
             }
-            if (dims.Count == 0) { dims.Add(1); la.Add(1); lb.Add(1); }
-            int last = dims.Count - 1;
-            var p = new BroadcastPlan { Inner = dims[last], InnerA = la[last], InnerB = lb[last] };
+            if (count == 0) { dims[0] = 1; la[0] = 1; lb[0] = 1; count = 1; }
+            int last = count - 1;
+            int inner = dims[last], innerA = la[last], innerB = lb[last];
             // Only strides 0 and 1 are vectorisable innermost; anything else keeps a row of 1.
-            if (p.InnerA > 1 || p.InnerB > 1) { dims.Add(1); la.Add(0); lb.Add(0); p.Inner = 1; p.InnerA = 0; p.InnerB = 0; last++; }
-            p.Dims = dims.Take(last).ToArray(); p.StrideA = la.Take(last).ToArray(); p.StrideB = lb.Take(last).ToArray();
-            p.Rows = 1;
-            foreach (var d in p.Dims) p.Rows *= d;
-            return p;
+            if (innerA > 1 || innerB > 1) { inner = 1; innerA = 0; innerB = 0; last++; }
+            var outer = last == 0 ? [] : new int[3 * last];
+            int rows = 1;
+            for (int d = 0; d < last; d++)
+            {
+                (outer[3 * d], outer[3 * d + 1], outer[3 * d + 2]) = (dims[d], la[d], lb[d]);
+                rows *= dims[d];
+            }
+            return new BroadcastPlan(outer, inner, innerA, innerB, rows);
         }
 
         public (int oa, int ob) Offsets(int row)
         {
             int oa = 0, ob = 0;
-            for (int d = Dims.Length - 1; d >= 0; d--)
+            for (int d = _outer.Length / 3 - 1; d >= 0; d--)
             {
-                int i = row % Dims[d];
-                row /= Dims[d];
-                oa += i * StrideA[d]; ob += i * StrideB[d];
+                int size = _outer[3 * d];
+                int i = row % size;
+                row /= size;
+                oa += i * _outer[3 * d + 1]; ob += i * _outer[3 * d + 2];
             }
             return (oa, ob);
         }
