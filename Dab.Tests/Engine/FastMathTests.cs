@@ -41,13 +41,14 @@ public unsafe class FastMathTests
     }
 
     [Test]
-    public void Float32SoftmaxWithInfinitiesMatchesDoublePrecision()
+    public void Float32SoftmaxAndLogSoftmaxWithInfinitiesMatchDoublePrecision()
     {
         // (outer 3, n 7, inner 5): classes strided by 5, like the sort model's (batch, classes, positions)
         var gen = new Dab.Random.Generator(11);
         var v = gen.Normal([3, 7, 5], std: 20).ToArray<float>();
         v[0] = float.NegativeInfinity; v[12] = float.NegativeInfinity; v[40] = -1e30f;
         var y = Tensor.FromArray(v, [3, 7, 5]).Softmax(1).ToArray<float>();
+        var logY = Tensor.FromArray(v, [3, 7, 5]).LogSoftmax(1).ToArray<float>();
         for (int o = 0; o < 3; o++)
             for (int i = 0; i < 5; i++)
             {
@@ -60,6 +61,9 @@ public unsafe class FastMathTests
                     // float's x - max carries up to half an ulp of |x - max|, which exp turns into relative error
                     double tol = exact == 0 ? 1e-37 : 4 * 5.96e-8 * (1 + Math.Abs(v[o * 35 + j * 5 + i] - m)) * exact + 1e-37;
                     Assert.That(y[o * 35 + j * 5 + i], Is.EqualTo(exact).Within(tol), $"softmax[{o},{j},{i}]");
+                    double logExact = v[o * 35 + j * 5 + i] - m - Math.Log(sum);
+                    if (double.IsNegativeInfinity(logExact)) Assert.That(logY[o * 35 + j * 5 + i], Is.EqualTo(float.NegativeInfinity));
+                    else Assert.That(logY[o * 35 + j * 5 + i], Is.EqualTo(logExact).Within(4 * 5.96e-8 * (Math.Abs(logExact) + Math.Abs(m) + 1)), $"log_softmax[{o},{j},{i}]");
                 }
             }
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Dab.Backends.Cpu;
 
@@ -17,6 +18,11 @@ public sealed partial class CpuBackend
     /// </summary>
     private static void Softmax<T>(T[] x, int outer, int n, int inner, T[] y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && FastMath.Enabled && inner is > 1 and <= 16 && n <= 256)
+        {
+            SoftmaxNarrow((float[])(object)x, outer, n, inner, (float[])(object)y, log);
+            return;
+        }
         Par.For(outer, (long)n * inner * 8, (o0, o1) =>
         {
             int blk = n * inner;
@@ -51,6 +57,44 @@ public sealed partial class CpuBackend
                 }
             }
             if (rented != null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
+        });
+    }
+
+    /// <summary>
+    /// float32 (log-)softmax over the middle dim when the inner dim is 2..16 wide (the sort model's
+    /// (batch, T classes, T positions) logits): each row of a block is one 16-lane vector (copied into a
+    /// padded scratch block), so the column maxima, exponentials and sums are vector ops down the n rows
+    /// instead of scalar loops over every element. The same steps as the generic kernel in float.
+    /// </summary>
+    private static unsafe void SoftmaxNarrow(float[] x, int outer, int n, int inner, float[] y, bool log)
+    {
+        Par.For(outer, (long)n * inner * 8, (o0, o1) =>
+        {
+            float* pad = stackalloc float[n * 16];
+            new Span<float>(pad, n * 16).Clear(); // lanes past `inner` only ever hold finite values, and are dropped
+            fixed (float* px = x) fixed (float* py = y)
+                for (int o = o0; o < o1; o++)
+                {
+                    float* xb = px + (long)o * n * inner, yb = py + (long)o * n * inner;
+                    for (int j = 0; j < n; j++) Buffer.MemoryCopy(xb + j * inner, pad + j * 16, 16 * sizeof(float), inner * sizeof(float));
+                    var m = Vector512.Create(float.NegativeInfinity);
+                    for (int j = 0; j < n; j++) m = Vector512.Max(m, Vector512.Load(pad + j * 16));
+                    // an all -inf column gives NaN like PyTorch, not a crash
+                    m = Vector512.ConditionalSelect(Vector512.Equals(m, Vector512.Create(float.NegativeInfinity)), Vector512<float>.Zero, m);
+                    var sum = Vector512<float>.Zero;
+                    for (int j = 0; j < n; j++) sum += FastMath.ExpNonPositive(Vector512.Load(pad + j * 16) - m);
+                    if (log)
+                    {
+                        var lse = Vector512.Log(sum) + m;
+                        for (int j = 0; j < n; j++) (Vector512.Load(pad + j * 16) - lse).Store(pad + j * 16);
+                    }
+                    else
+                    {
+                        var inv = Vector512<float>.One / sum;
+                        for (int j = 0; j < n; j++) (FastMath.ExpNonPositive(Vector512.Load(pad + j * 16) - m) * inv).Store(pad + j * 16);
+                    }
+                    for (int j = 0; j < n; j++) Buffer.MemoryCopy(pad + j * 16, yb + j * inner, inner * sizeof(float), inner * sizeof(float));
+                }
         });
     }
 

@@ -40,6 +40,7 @@ public sealed partial class CpuBackend
         return total * scale;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe double SumSquaredDifference(float* a, float* b, int start, int end)
     {
         int i = start;

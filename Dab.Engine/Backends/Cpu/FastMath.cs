@@ -72,6 +72,7 @@ internal static unsafe class FastMath
     }
 
     /// <summary>a[i] = e^a[i] over [start, end) for a[i] &lt;= 0 (see <see cref="ExpNonPositive"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: fully optimised from the first call
     public static void ExpNonPositiveInPlace(float* a, int start, int end)
     {
         int i = start;
@@ -80,6 +81,7 @@ internal static unsafe class FastMath
     }
 
     /// <summary>y[i] = tanh(x[i] + bias[i % cols]) over rows x cols (bias may be null); x may be y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: fully optimised from the first call
     public static void BiasTanhRows(float* x, float* bias, float* y, int rowStart, int rowEnd, int cols)
     {
         for (int row = rowStart; row < rowEnd; row++)
@@ -100,6 +102,7 @@ internal static unsafe class FastMath
     }
 
     /// <summary>dx = g (1 - y^2) over [start, end): tanh's gradient from its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: fully optimised from the first call
     public static void Backward(float* g, float* y, float* dx, int start, int end)
     {
         int i = start;
