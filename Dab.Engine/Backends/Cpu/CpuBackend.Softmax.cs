@@ -165,23 +165,17 @@ public sealed partial class CpuBackend
     {
         Par.For(outer, (long)n * inner * 4, (o0, o1) =>
         {
+            // softmax = exp(log-softmax) over all the blocks of this range at once with vectors, then
+            // g (p - onehot) per column: the one-hot subtracted first, then the product (as one expression would)
             int blk = n * inner;
+            Array.Copy(lp, o0 * blk, dx, o0 * blk, (o1 - o0) * blk);
+            ExpInPlace(dx, o0 * blk, (o1 - o0) * blk);
             for (int o = o0; o < o1; o++)
             {
-                // softmax = exp(log-softmax) over the whole block with vectors, then g (p - onehot) per column
-                Array.Copy(lp, o * blk, dx, o * blk, blk);
-                ExpInPlace(dx, o * blk, blk);
-                for (int i = 0; i < inner; i++)
-                {
-                    int pos = o * inner + i;
-                    T gp = g[pos];
-                    int t = (int)target[pos], s = o * blk + i;
-                    for (int j = 0; j < n; j++)
-                    {
-                        int k = s + j * inner;
-                        dx[k] = gp * (dx[k] - (j == t ? T.One : T.Zero));
-                    }
-                }
+                int s = o * blk, pos = o * inner;
+                for (int i = 0; i < inner; i++) dx[s + (int)target[pos + i] * inner + i] -= T.One;
+                for (int j = 0; j < n; j++)
+                    for (int i = 0; i < inner; i++) dx[s + j * inner + i] *= g[pos + i];
             }
         });
     }
