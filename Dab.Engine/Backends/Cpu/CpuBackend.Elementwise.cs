@@ -38,9 +38,10 @@ public sealed partial class CpuBackend
 
     private static void Map<T, TOp>(TOp op, T[] x, T[] y, int n) where T : unmanaged where TOp : struct, IUnary<T>
     {
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 4, (c0, c1) =>
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 4, (op, x, y, n), static (in (TOp Op, T[] X, T[] Y, int N) s, int c0, int c1) =>
         {
-            int start = c0 * Chunk, end = Math.Min(n, c1 * Chunk), i = start, w = Vector<T>.Count;
+            var (op, x, y) = (s.Op, s.X, s.Y);
+            int start = c0 * Chunk, end = Math.Min(s.N, c1 * Chunk), i = start, w = Vector<T>.Count;
             for (; i <= end - w; i += w) op.Apply(new Vector<T>(x, i)).CopyTo(y, i);
             for (; i < end; i++) y[i] = op.Apply(x[i]);
         });
@@ -77,9 +78,10 @@ public sealed partial class CpuBackend
 
     private static void MapGrad<T, TOp>(TOp op, T[] g, T[] x, T[] y, T[] dx, int n) where T : unmanaged where TOp : struct, IUnaryGrad<T>
     {
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 4, (c0, c1) =>
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 4, (op, g, x, y, dx, n), static (in (TOp Op, T[] G, T[] X, T[] Y, T[] DX, int N) s, int c0, int c1) =>
         {
-            int start = c0 * Chunk, end = Math.Min(n, c1 * Chunk), i = start, w = Vector<T>.Count;
+            var (op, g, x, y, dx) = (s.Op, s.G, s.X, s.Y, s.DX);
+            int start = c0 * Chunk, end = Math.Min(s.N, c1 * Chunk), i = start, w = Vector<T>.Count;
             for (; i <= end - w; i += w) op.Apply(new Vector<T>(g, i), new Vector<T>(x, i), new Vector<T>(y, i)).CopyTo(dx, i);
             for (; i < end; i++) dx[i] = op.Apply(g[i], x[i], y[i]);
         });
@@ -226,9 +228,10 @@ public sealed partial class CpuBackend
         int inner = p.Inner;
         int rowsPerChunk = Math.Max(1, Chunk / Math.Max(1, inner));
         int chunks = (p.Rows + rowsPerChunk - 1) / rowsPerChunk;
-        Par.For(chunks, (long)rowsPerChunk * inner * 2, (c0, c1) =>
+        Par.For(chunks, (long)rowsPerChunk * inner * 2, (op, p, a, b, y, rowsPerChunk), static (in (TOp Op, BroadcastPlan P, T[] A, T[] B, T[] Y, int RowsPerChunk) s, int c0, int c1) =>
         {
-            int r1 = Math.Min(p.Rows, c1 * rowsPerChunk);
+            var (op, p, a, b, y, rowsPerChunk) = s;
+            int inner = p.Inner, r1 = Math.Min(p.Rows, c1 * rowsPerChunk);
             for (int r = c0 * rowsPerChunk; r < r1; r++)
             {
                 var (oa, ob) = p.Offsets(r);
@@ -292,9 +295,10 @@ public sealed partial class CpuBackend
 
     private static void Axpy<T>(T alpha, T[] x, T[] y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 2, (c0, c1) =>
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 2, (alpha, x, y, n), static (in (T Alpha, T[] X, T[] Y, int N) s, int c0, int c1) =>
         {
-            int i = c0 * Chunk, end = Math.Min(n, c1 * Chunk), w = Vector<T>.Count;
+            var (alpha, x, y) = (s.Alpha, s.X, s.Y);
+            int i = c0 * Chunk, end = Math.Min(s.N, c1 * Chunk), w = Vector<T>.Count;
             var va = new Vector<T>(alpha);
             for (; i <= end - w; i += w) (new Vector<T>(y, i) + va * new Vector<T>(x, i)).CopyTo(y, i);
             for (; i < end; i++) y[i] += alpha * x[i];

@@ -13,11 +13,11 @@ public sealed partial class CpuBackend
     private static unsafe bool TryFastTanh(Tensor x, Tensor y)
     {
         if (x.DType != DType.Float32 || !FastMath.Enabled) return false;
-        var xs = A<float>(x); var ys = A<float>(y); int n = x.Numel;
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (c0, c1) =>
+        int n = x.Numel;
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (X: A<float>(x), Y: A<float>(y), N: n), static (in (float[] X, float[] Y, int N) s, int c0, int c1) =>
         {
-            int start = c0 * Chunk, end = Math.Min(n, c1 * Chunk);
-            fixed (float* px = xs) fixed (float* py = ys)
+            int start = c0 * Chunk, end = Math.Min(s.N, c1 * Chunk);
+            fixed (float* px = s.X) fixed (float* py = s.Y)
                 FastMath.BiasTanhRows(px + start, null, py + start, 0, 1, end - start);
         });
         return true;
@@ -27,12 +27,13 @@ public sealed partial class CpuBackend
     private static unsafe bool TryFastTanhBackward(Tensor g, Tensor y, Tensor dx)
     {
         if (g.DType != DType.Float32 || !FastMath.Enabled) return false;
-        var gs = A<float>(g); var ys = A<float>(y); var ds = A<float>(dx); int n = g.Numel;
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 2, (c0, c1) =>
-        {
-            fixed (float* pg = gs) fixed (float* py = ys) fixed (float* pd = ds)
-                FastMath.Backward(pg, py, pd, c0 * Chunk, Math.Min(n, c1 * Chunk));
-        });
+        int n = g.Numel;
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 2, (G: A<float>(g), Y: A<float>(y), D: A<float>(dx), N: n),
+            static (in (float[] G, float[] Y, float[] D, int N) s, int c0, int c1) =>
+            {
+                fixed (float* pg = s.G) fixed (float* py = s.Y) fixed (float* pd = s.D)
+                    FastMath.Backward(pg, py, pd, c0 * Chunk, Math.Min(s.N, c1 * Chunk));
+            });
         return true;
     }
 
@@ -40,55 +41,44 @@ public sealed partial class CpuBackend
     internal static unsafe void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
     {
         if (y.DType == DType.Float32 && FastMath.Enabled)
-        {
-            var ys = A<float>(y); var bs = bias == null ? null : A<float>(bias);
-            Par.For(rows, (long)cols * 8, (r0, r1) =>
-            {
-                fixed (float* py = ys) fixed (float* pb = bs)
-                    FastMath.BiasTanhRows(py, pb, py, r0, r1, cols);
-            });
-        }
+            Par.For(rows, (long)cols * 8, (Y: A<float>(y), B: bias == null ? null : A<float>(bias), Cols: cols),
+                static (in (float[] Y, float[]? B, int Cols) s, int r0, int r1) =>
+                {
+                    fixed (float* py = s.Y) fixed (float* pb = s.B)
+                        FastMath.BiasTanhRows(py, pb, py, r0, r1, s.Cols);
+                });
         else if (y.DType == DType.Float32) BiasTanh<float>(A<float>(y), bias == null ? null : A<float>(bias), rows, cols);
         else BiasTanh<double>(A<double>(y), bias == null ? null : A<double>(bias), rows, cols);
     }
 
     /// <summary>y += bias over the rows of y (rows x cols), in place: the tail of a plain Linear.</summary>
-    internal static unsafe void AddBias(Tensor y, Tensor bias, int rows, int cols)
+    internal static void AddBias(Tensor y, Tensor bias, int rows, int cols)
     {
-        if (y.DType == DType.Float32)
-        {
-            var ys = A<float>(y); var bs = A<float>(bias);
-            Par.For(rows, cols, (r0, r1) =>
-            {
-                fixed (float* py = ys) fixed (float* pb = bs)
-                    for (int r = r0; r < r1; r++) AddRow(py + (long)r * cols, pb, cols);
-            });
-        }
-        else
-        {
-            var ys = A<double>(y); var bs = A<double>(bias);
-            Par.For(rows, cols, (r0, r1) =>
-            {
-                fixed (double* py = ys) fixed (double* pb = bs)
-                    for (int r = r0; r < r1; r++) AddRow(py + (long)r * cols, pb, cols);
-            });
-        }
+        if (y.DType == DType.Float32) AddBias(A<float>(y), A<float>(bias), rows, cols);
+        else AddBias(A<double>(y), A<double>(bias), rows, cols);
     }
 
-    private static unsafe void AddRow<T>(T* y, T* b, int n) where T : unmanaged, INumber<T>
-    {
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count) (Vector512.Load(y + j) + Vector512.Load(b + j)).Store(y + j);
-        if (Vector256.IsHardwareAccelerated)
-            for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count) (Vector256.Load(y + j) + Vector256.Load(b + j)).Store(y + j);
-        for (; j < n; j++) y[j] += b[j];
-    }
-
-    private static void BiasTanh<T>(T[] y, T[]? b, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Par.For(rows, (long)cols * 8, (r0, r1) =>
+    private static unsafe void AddBias<T>(T[] y, T[] bias, int rows, int cols) where T : unmanaged, INumber<T> =>
+        Par.For(rows, cols, (Y: y, B: bias, Cols: cols), static (in (T[] Y, T[] B, int Cols) s, int r0, int r1) =>
         {
+            int n = s.Cols;
+            fixed (T* py = s.Y) fixed (T* pb = s.B)
+                for (int r = r0; r < r1; r++)
+                {
+                    T* row = py + (long)r * n;
+                    int j = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                        for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count) (Vector512.Load(row + j) + Vector512.Load(pb + j)).Store(row + j);
+                    if (Vector256.IsHardwareAccelerated)
+                        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count) (Vector256.Load(row + j) + Vector256.Load(pb + j)).Store(row + j);
+                    for (; j < n; j++) row[j] += pb[j];
+                }
+        });
+
+    private static void BiasTanh<T>(T[] y, T[]? b, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Par.For(rows, (long)cols * 8, (Y: y, B: b, Cols: cols), static (in (T[] Y, T[]? B, int Cols) s, int r0, int r1) =>
+        {
+            var (y, b, cols) = s;
             var op = new Ops<T>.Tanh();
             int w = Vector<T>.Count;
             for (int r = r0; r < r1; r++)
@@ -106,5 +96,4 @@ public sealed partial class CpuBackend
                 }
             }
         });
-    }
 }

@@ -14,8 +14,9 @@ public sealed partial class CpuBackend
 
     private static unsafe void MarginSign<T>(T[] x, T m, T[] y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Par.For((n + Chunk - 1) / Chunk, Chunk, (c0, c1) =>
+        Par.For((n + Chunk - 1) / Chunk, Chunk, (x, m, y, n), static (in (T[] X, T M, T[] Y, int N) s, int c0, int c1) =>
         {
+            var (x, m, y, n) = s;
             int i = c0 * Chunk, end = Math.Min(n, c1 * Chunk);
             fixed (T* px = x) fixed (T* py = y)
             {

@@ -19,8 +19,9 @@ public sealed partial class CpuBackend
         {
             var ys = A<long>(y);
             bool max = op == ReduceOp.ArgMax;
-            Par.For(outer, (long)n * inner, (o0, o1) =>
+            Par.For(outer, (long)n * inner, (xs, ys, n, inner, max), static (in (T[] X, long[] Y, int N, int Inner, bool Max) s, int o0, int o1) =>
             {
+                var (xs, ys, n, inner, max) = s;
                 for (int o = o0; o < o1; o++)
                     for (int i = 0; i < inner; i++)
                         ys[o * inner + i] = ArgBest(xs, o * n * inner + i, inner, n, max);
@@ -28,8 +29,9 @@ public sealed partial class CpuBackend
             return;
         }
         var yv = A<T>(y);
-        Par.For(outer, (long)n * inner, (o0, o1) =>
+        Par.For(outer, (long)n * inner, (op, xs, yv, n, inner), static (in (ReduceOp Op, T[] X, T[] Y, int N, int Inner) s, int o0, int o1) =>
         {
+            var (op, xs, yv, n, inner) = s;
             for (int o = o0; o < o1; o++)
             {
                 int baseX = o * n * inner;
@@ -206,8 +208,9 @@ public sealed partial class CpuBackend
     private static unsafe void SumColumns512(ReduceOp op, float[] x, int s, int n, int inner, float[] y, int oy)
     {
         int blocks = (inner + 31) / 32;
-        Par.For(blocks, 32L * n, (b0, b1) =>
+        Par.For(blocks, 32L * n, (op, x, s, n, inner, y, oy), static (in (ReduceOp Op, float[] X, int S, int N, int Inner, float[] Y, int Oy) st, int b0, int b1) =>
         {
+            var (op, x, s, n, inner, y, oy) = st;
             double* sums = stackalloc double[32];
             fixed (float* px = x) fixed (float* py = y)
                 for (int b = b0; b < b1; b++)

@@ -68,8 +68,9 @@ public sealed partial class CpuBackend
     /// </summary>
     private static unsafe void SoftmaxNarrow(float[] x, int outer, int n, int inner, float[] y, bool log)
     {
-        Par.For(outer, (long)n * inner * 8, (o0, o1) =>
+        Par.For(outer, (long)n * inner * 8, (x, n, inner, y, log), static (in (float[] X, int N, int Inner, float[] Y, bool Log) s, int o0, int o1) =>
         {
+            var (x, n, inner, y, log) = s;
             float* pad = stackalloc float[n * 16];
             new Span<float>(pad, n * 16).Clear(); // lanes past `inner` only ever hold finite values, and are dropped
             fixed (float* px = x) fixed (float* py = y)
@@ -163,8 +164,9 @@ public sealed partial class CpuBackend
 
     private static void CeBackward<T>(T[] g, T[] lp, long[] target, int outer, int n, int inner, T[] dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Par.For(outer, (long)n * inner * 4, (o0, o1) =>
+        Par.For(outer, (long)n * inner * 4, (g, lp, target, n, inner, dx), static (in (T[] G, T[] Lp, long[] Target, int N, int Inner, T[] Dx) st, int o0, int o1) =>
         {
+            var (g, lp, target, n, inner, dx) = st;
             // softmax = exp(log-softmax) over all the blocks of this range at once with vectors, then
             // g (p - onehot) per column: the one-hot subtracted first, then the product (as one expression would)
             int blk = n * inner;

@@ -16,8 +16,9 @@ public sealed partial class CpuBackend
         if (a.DType == DType.Float32)
         {
             var xa = A<float>(a); var xb = A<float>(b);
-            Par.For(chunks, Chunk * 2, (c0, c1) =>
+            Par.For(chunks, Chunk * 2, (xa, xb, partial, n), static (in (float[] A, float[] B, double[] Partial, int N) s, int c0, int c1) =>
             {
+                var (xa, xb, partial, n) = s;
                 fixed (float* pa = xa) fixed (float* pb = xb)
                     for (int c = c0; c < c1; c++) partial[c] = SumSquaredDifference(pa, pb, c * Chunk, Math.Min(n, (c + 1) * Chunk));
             });
@@ -25,8 +26,9 @@ public sealed partial class CpuBackend
         else
         {
             var xa = A<double>(a); var xb = A<double>(b);
-            Par.For(chunks, Chunk * 2, (c0, c1) =>
+            Par.For(chunks, Chunk * 2, (xa, xb, partial, n), static (in (double[] A, double[] B, double[] Partial, int N) st, int c0, int c1) =>
             {
+                var (xa, xb, partial, n) = st;
                 for (int c = c0; c < c1; c++)
                 {
                     double s = 0;
@@ -75,8 +77,9 @@ public sealed partial class CpuBackend
             float kf = (float)k;
             var xa = A<float>(a); var xb = A<float>(b);
             float[]? oa = da == null ? null : A<float>(da), ob = db == null ? null : A<float>(db);
-            Par.For((n + Chunk - 1) / Chunk, Chunk * 3, (c0, c1) =>
+            Par.For((n + Chunk - 1) / Chunk, Chunk * 3, (kf, xa, xb, oa, ob, n), static (in (float Kf, float[] A, float[] B, float[]? Oa, float[]? Ob, int N) s, int c0, int c1) =>
             {
+                var (kf, xa, xb, oa, ob, n) = s;
                 int i = c0 * Chunk, end = Math.Min(n, c1 * Chunk);
                 fixed (float* pa = xa) fixed (float* pb = xb) fixed (float* qa = oa) fixed (float* qb = ob)
                 {

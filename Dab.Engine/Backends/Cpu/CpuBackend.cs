@@ -92,8 +92,11 @@ public sealed partial class CpuBackend : IBackend
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), ob1 = T.One - b1, ob2 = T.One - b2;
         T stepSize = T.CreateChecked(sc.StepSize), invSqrtBc2 = T.CreateChecked(sc.InvSqrtBc2), e = T.CreateChecked(eps);
         T l2 = T.CreateChecked(sc.L2), shrink = T.CreateChecked(sc.Shrink);
-        Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (c0, c1) =>
+        Par.For((n + Chunk - 1) / Chunk, Chunk * 8, (Arrays: (p, g, ms, vs, n), K: (b1, b2, ob1, ob2, stepSize, invSqrtBc2, e, l2, shrink)),
+            static (in ((T[], T[], T[], T[], int) Arrays, (T, T, T, T, T, T, T, T, T) K) s, int c0, int c1) =>
         {
+            var (p, g, ms, vs, n) = s.Arrays;
+            var (b1, b2, ob1, ob2, stepSize, invSqrtBc2, e, l2, shrink) = s.K;
             int i = c0 * Chunk, end = Math.Min(n, c1 * Chunk), w = Vector<T>.Count;
             var vb1 = new Vector<T>(b1); var vb2 = new Vector<T>(b2); var vob1 = new Vector<T>(ob1); var vob2 = new Vector<T>(ob2);
             var vss = new Vector<T>(stepSize); var vinv = new Vector<T>(invSqrtBc2); var ve = new Vector<T>(e);

@@ -24,11 +24,31 @@ public static class Par
     public static void For(int count, long costPerItem, Action<int, int> body)
     {
         if (count <= 0) return;
-        long total = count * Math.Max(1, costPerItem);
-        int chunks = (int)Math.Min(Math.Min(_threads, count), Math.Max(1, total / MinWorkPerChunk));
+        int chunks = Chunks(count, costPerItem);
         if (chunks <= 1 || !WorkerTeam.TryRun(chunks, count, body)) body(0, count);
     }
+
+    /// <summary>
+    /// The same with the loop's data passed as a value: with a <c>static</c> lambda nothing is allocated
+    /// per call (a capturing lambda allocates its closure every time), which is what the kernels of a
+    /// training step use.
+    /// </summary>
+    public static void For<TState>(int count, long costPerItem, in TState state, RangeAction<TState> body)
+    {
+        if (count <= 0) return;
+        int chunks = Chunks(count, costPerItem);
+        if (chunks <= 1 || !WorkerTeam.TryRun(chunks, count, state, body)) body(in state, 0, count);
+    }
+
+    private static int Chunks(int count, long costPerItem)
+    {
+        long total = count * Math.Max(1, costPerItem);
+        return (int)Math.Min(Math.Min(_threads, count), Math.Max(1, total / MinWorkPerChunk));
+    }
 }
+
+/// <summary>A loop body over [start, end) with its data in <paramref name="state"/>.</summary>
+public delegate void RangeAction<TState>(in TState state, int start, int end);
 
 /// <summary>
 /// A fork/join team: the calling thread and up to <c>Threads - 1</c> persistent background workers
@@ -61,30 +81,62 @@ internal static class WorkerTeam
 
     [ThreadStatic] private static bool _inChunk;
 
+    /// <summary>
+    /// Holds a stateful loop while it runs on the team, behind one cached delegate per state type, so
+    /// handing it over allocates nothing. Only the team's owner writes it (one loop at a time).
+    /// </summary>
+    private static class Job<TState>
+    {
+        public static TState State = default!;
+        public static RangeAction<TState>? Body;
+        public static readonly Action<int, int> Run = static (start, end) => Body!(in State, start, end);
+    }
+
+    public static bool TryRun<TState>(int chunks, int count, in TState state, RangeAction<TState> body)
+    {
+        if (!TryAcquire()) return false;
+        Job<TState>.State = state; // the team is ours: no other loop can be writing the job
+        Job<TState>.Body = body;
+        try { RunOwned(chunks, count, Job<TState>.Run); }
+        finally
+        {
+            Job<TState>.Body = null;
+            Job<TState>.State = default!; // drop references to the loop's arrays
+            Release();
+        }
+        return true;
+    }
+
     public static bool TryRun(int chunks, int count, Action<int, int> body)
     {
-        if (_inChunk || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
-        try
-        {
-            EnsureWorkers(chunks - 1);
-            _body = body;
-            _count = count;
-            _chunks = chunks;
-            _finished = 0;
-            _error = null;
-            long generation = (Volatile.Read(ref _state) >> 32) + 1;
-            Interlocked.Exchange(ref _state, generation << 32); // publishes the fields above
-            int sleepers = Volatile.Read(ref _sleeping);
-            if (sleepers > 0) Wake.Release(Math.Min(sleepers, chunks - 1));
+        if (!TryAcquire()) return false;
+        try { RunOwned(chunks, count, body); }
+        finally { Release(); }
+        return true;
+    }
 
-            RunChunks(generation);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _finished) < chunks) spin.SpinOnce(sleep1Threshold: -1);
-            _body = null;
-            _error?.Throw();
-            return true;
-        }
-        finally { Volatile.Write(ref _busy, 0); }
+    private static bool TryAcquire() => !_inChunk && Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+    private static void Release() => Volatile.Write(ref _busy, 0);
+
+    /// <summary>Runs one loop on the team, which the caller owns; rethrows the first chunk's exception.</summary>
+    private static void RunOwned(int chunks, int count, Action<int, int> body)
+    {
+        EnsureWorkers(chunks - 1);
+        _body = body;
+        _count = count;
+        _chunks = chunks;
+        _finished = 0;
+        _error = null;
+        long generation = (Volatile.Read(ref _state) >> 32) + 1;
+        Interlocked.Exchange(ref _state, generation << 32); // publishes the fields above
+        int sleepers = Volatile.Read(ref _sleeping);
+        if (sleepers > 0) Wake.Release(Math.Min(sleepers, chunks - 1));
+
+        RunChunks(generation);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _finished) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+        _body = null;
+        _error?.Throw();
     }
 
     /// <summary>Claims and runs chunks of loop <paramref name="generation"/> until none are left.</summary>
