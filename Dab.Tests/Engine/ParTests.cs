@@ -91,4 +91,45 @@ public class ParTests
         callers.ForEach(t => t.Join());
         Assert.That(failures, Is.Zero);
     }
+
+    [TestCase(1, 1000, 1L)]
+    [TestCase(2, 1000, 1L << 20)]
+    [TestCase(2, 3, 1L << 30)]
+    public void AStatefulLoopSeesItsStateAndEveryItemOnce(int threads, int count, long cost)
+    {
+        Par.Threads = threads;
+        for (int round = 0; round < 100; round++)
+        {
+            var seen = new int[count];
+            Par.For(count, cost, (Seen: seen, Add: round), static (in (int[] Seen, int Add) s, int start, int end) =>
+            {
+                for (int i = start; i < end; i++) Interlocked.Add(ref s.Seen[i], 1 + s.Add);
+            });
+            Assert.That(seen, Is.All.EqualTo(1 + round), $"round {round}");
+        }
+    }
+
+    [Test]
+    public void AStatefulLoopWithAStaticBodyAllocatesNothing()
+    {
+        Par.Threads = 2;
+        var data = new long[4096];
+        static void Loop(long[] data, long cost) =>
+            Par.For(data.Length, cost, data, static (in long[] d, int start, int end) => { for (int i = start; i < end; i++) d[i]++; });
+        for (int i = 0; i < 50; i++) { Loop(data, 1); Loop(data, 1L << 20); } // warm up: jit, workers started
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 1000; i++) { Loop(data, 1); Loop(data, 1L << 20); } // inline, then on the team
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.That(allocated, Is.LessThan(2048), "bytes for 2000 loops, all threads");
+        Assert.That(data, Is.All.EqualTo(2100L));
+    }
+
+    [Test]
+    public void AnExceptionInAStatefulChunkReachesTheCaller()
+    {
+        Par.Threads = 2;
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Par.For(8, 1L << 40, 4, static (in int limit, int s, int e) => { if (s >= limit) throw new ArgumentException("stateful chunk failed"); }));
+        Assert.That(ex!.Message, Is.EqualTo("stateful chunk failed"));
+    }
 }
