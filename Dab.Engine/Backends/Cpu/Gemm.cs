@@ -132,6 +132,9 @@ internal static unsafe class Gemm<T> where T : unmanaged
         if (bPack == null || bPack.Length < KC * (NC + 32)) _bPack = bPack = GC.AllocateUninitializedArray<T>(KC * (NC + 32), pinned: true);
         T* ap = (T*)Unsafe.AsPointer(ref aPack[0]);   // pinned arrays: the GC never moves them
         T* bp = (T*)Unsafe.AsPointer(ref bPack[0]);
+        // A partial tile is written here first. Kept out of the kernels: a stackalloc there is zeroed by a
+        // helper call, and the JIT then keeps every accumulator in memory across the whole k loop.
+        T* tile = stackalloc T[12 * 32];
         for (int jc = 0; jc < n; jc += NC)
         {
             int ncb = Math.Min(NC, n - jc);
@@ -155,10 +158,10 @@ internal static unsafe class Gemm<T> where T : unmanaged
                             T* aPanel = ap + (long)ir * kc, ct = cRow + (long)ir * ldc;
                             switch (kernel)
                             {
-                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr); break;
-                                case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
-                                case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
-                                default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
+                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
+                                case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                                case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                                default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                             }
                         }
                     }
@@ -294,7 +297,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
 
     /// <summary>12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 12;
         int W = Vector512<T>.Count;
@@ -328,7 +331,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
             return;
         }
         int nf = 2 * W;
-        T* t = stackalloc T[MR * 32];
         Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
         Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
         Store2(t + 6 * nf, c60, c61, false); Store2(t + 7 * nf, c70, c71, false); Store2(t + 8 * nf, c80, c81, false);
@@ -341,7 +343,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     /// over the panel's first half only, half the work of the full kernel. Same sums in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride)
+    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride, T* t)
     {
         const int MR = 12;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
@@ -357,7 +359,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
             ca = Fma(Vector512.Create(a[10]), b0, ca); cb = Fma(Vector512.Create(a[11]), b0, cb);
         }
         int nf = Vector512<T>.Count;
-        T* t = stackalloc T[MR * 16];
         c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
         c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
@@ -365,7 +366,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
 
     /// <summary>6 x (2 x Vector256): 12 accumulators of the 16 ymm registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    private static void Kernel256(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 6;
         int W = Vector256<T>.Count;
@@ -389,17 +390,15 @@ internal static unsafe class Gemm<T> where T : unmanaged
             return;
         }
         int nf = 2 * W;
-        T* t = stackalloc T[MR * 16];
         Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
         Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
     }
 
     /// <summary>4x4 scalar FMAs in the same per-element order as the vector kernels.</summary>
-    private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 4, NR = 4;
-        T* t = stackalloc T[MR * NR];
         for (int i = 0; i < MR * NR; i++) t[i] = default;
         for (int p = 0; p < kc; p++, a += MR, b += NR)
             for (int r = 0; r < MR; r++)
