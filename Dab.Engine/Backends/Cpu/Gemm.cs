@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dab.Backends.Cpu;
 
@@ -47,6 +48,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     };
 
     /// <summary>C (m x n, row-major) = op(A) op(B) (+ C if accumulate), A and B row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
         GemmKernel kernel = GemmKernel.Auto, int threads = 0)
     {
@@ -101,6 +103,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTransposed(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
         GemmKernel kernel, int threads)
     {
@@ -120,18 +123,27 @@ internal static unsafe class Gemm<T> where T : unmanaged
         finally { System.Buffers.ArrayPool<T>.Shared.Return(scratch); }
     }
 
+    /// <summary>
+    /// This thread's packing buffer of at least the given length, 64-byte aligned so that every Vector512
+    /// load of a packed panel stays within one cache line. Pinned: the GC never moves it.
+    /// </summary>
+    private static T* PackBuffer(ref T[]? buffer, int length)
+    {
+        int pad = 64 / sizeof(T);
+        if (buffer == null || buffer.Length < length + pad) buffer = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref buffer[0]);
+        return (T*)((p + 63) & ~(nint)63);
+    }
+
     /// <summary>One thread's GEMM on a block of C with leading dimension ldc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
         int m, int n, int k, bool accumulate, GemmKernel kernel)
     {
         var (mr, nr) = Tile(kernel);
         int mc = MCBlocks * mr;
-        var aPack = _aPack;
-        if (aPack == null || aPack.Length < mc * KC) _aPack = aPack = GC.AllocateUninitializedArray<T>(16 * 12 * KC, pinned: true);
-        var bPack = _bPack;
-        if (bPack == null || bPack.Length < KC * (NC + 32)) _bPack = bPack = GC.AllocateUninitializedArray<T>(KC * (NC + 32), pinned: true);
-        T* ap = (T*)Unsafe.AsPointer(ref aPack[0]);   // pinned arrays: the GC never moves them
-        T* bp = (T*)Unsafe.AsPointer(ref bPack[0]);
+        T* ap = PackBuffer(ref _aPack, MCBlocks * 12 * KC + 16);
+        T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
         // A partial tile is written here first. Kept out of the kernels: a stackalloc there is zeroed by a
         // helper call, and the JIT then keeps every accumulator in memory across the whole k loop.
         T* tile = stackalloc T[12 * 32];
@@ -171,6 +183,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>B[pc.., jc..] (kc x nc) into panels of NR columns, each kc rows of NR contiguous elements, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(T* b, bool transB, int ldb, int pc, int jc, int kc, int nc, int nr, T* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)
@@ -183,6 +196,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>A[ic.., pc..] (mc x kc) into panels of MR rows, each kc columns of MR contiguous elements, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(T* a, bool transA, int lda, int ic, int pc, int mc, int kc, int mr, T* dst)
     {
         for (int ir = 0; ir < mc; ir += mr)
@@ -195,15 +209,36 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>dst[p * width + j] = src[p * ld + j] for p &lt; rows, j &lt; w; zero for w &lt;= j &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(T* src, int ld, int rows, int w, T* dst, int width)
     {
-        int v = Vector256<T>.Count;
+        if (w < width) new Span<T>(dst, rows * width).Clear();
+        else if (Vector512.IsHardwareAccelerated && width == 2 * Vector512<T>.Count) // a full Vector512 B panel
+        {
+            for (int p = 0; p < rows; p++, src += ld, dst += width)
+            {
+                Vector512.Load(src).Store(dst);
+                Vector512.Load(src + Vector512<T>.Count).Store(dst + Vector512<T>.Count);
+            }
+            return;
+        }
+        else if (width == 12) // a full 12-row A panel of the Vector512 kernel
+        {
+            for (int p = 0; p < rows; p++, src += ld, dst += width)
+            {
+                if (typeof(T) == typeof(float)) { Vector256.Load(src).Store(dst); Vector128.Load(src + 8).Store(dst + 8); }
+                else { Vector512.Load(src).Store(dst); Vector256.Load(src + 8).Store(dst + 8); }
+            }
+            return;
+        }
         for (int p = 0; p < rows; p++, src += ld, dst += width)
         {
             int j = 0;
-            for (; j <= w - v; j += v) Vector256.Load(src + j).Store(dst + j);
+            if (Vector512.IsHardwareAccelerated)
+                for (; j <= w - Vector512<T>.Count; j += Vector512<T>.Count) Vector512.Load(src + j).Store(dst + j);
+            for (; j <= w - Vector256<T>.Count; j += Vector256<T>.Count) Vector256.Load(src + j).Store(dst + j);
+            for (; j <= w - Vector128<T>.Count; j += Vector128<T>.Count) Vector128.Load(src + j).Store(dst + j);
             for (; j < w; j++) dst[j] = src[j];
-            for (; j < width; j++) dst[j] = default;
         }
     }
 
@@ -211,8 +246,10 @@ internal static unsafe class Gemm<T> where T : unmanaged
     /// dst[p * width + r] = src[r * ld + p] for r &lt; h, p &lt; kc; zero for h &lt;= r &lt; width.
     /// Reads rows contiguously; float32 goes through 4x4 SSE transposes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeRows(T* src, int ld, int h, int kc, T* dst, int width)
     {
+        if (h < width) new Span<T>(dst, kc * width).Clear();
         int r = 0;
         if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
@@ -242,8 +279,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
             T* s = src + (long)r * ld;
             for (int p = 0; p < kc; p++) dst[(long)p * width + r] = s[p];
         }
-        for (; r < width; r++)
-            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -285,14 +320,58 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>A partial tile: the kernel wrote its full tile to t (MR x NR); copy the valid part.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StorePartial(T* t, int nrFull, T* c, int ldc, int mr, int nr, bool acc)
     {
+        if (Avx512F.IsSupported)
+        {
+            int w = Vector512<T>.Count;
+            for (int r = 0; r < mr; r++)
+            {
+                T* tr = t + r * nrFull, cr = c + (long)r * ldc;
+                int j = 0;
+                for (; j <= nr - w; j += w)
+                {
+                    var v = Vector512.Load(tr + j);
+                    if (acc) v += Vector512.Load(cr + j);
+                    v.Store(cr + j);
+                }
+                if (j < nr)
+                {
+                    var mask = FirstLanes(nr - j);
+                    var v = Vector512.Load(tr + j);
+                    if (acc) v += MaskLoad(cr + j, mask);
+                    MaskStore(cr + j, mask, v);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++)
             for (int j = 0; j < nr; j++)
             {
                 ref T dst = ref c[(long)r * ldc + j];
                 dst = acc ? Add(dst, t[r * nrFull + j]) : t[r * nrFull + j];
             }
+    }
+
+    /// <summary>A mask of the first count lanes (0 &lt; count &lt; lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> FirstLanes(int count) =>
+        typeof(T) == typeof(float)
+            ? Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).As<int, T>()
+            : Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)count)).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> MaskLoad(T* p, Vector512<T> mask) =>
+        typeof(T) == typeof(float)
+            ? Avx512F.MaskLoad((float*)p, mask.AsSingle(), Vector512<float>.Zero).As<float, T>()
+            : Avx512F.MaskLoad((double*)p, mask.AsDouble(), Vector512<double>.Zero).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaskStore(T* p, Vector512<T> mask, Vector512<T> v)
+    {
+        if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
     }
 
     /// <summary>12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A.</summary>
@@ -396,6 +475,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>4x4 scalar FMAs in the same per-element order as the vector kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 4, NR = 4;
