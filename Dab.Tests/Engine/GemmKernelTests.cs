@@ -22,7 +22,14 @@ public class GemmKernelTests
         (12, 32, 256),    // exactly one Vector512 float tile and one k-block
         (5, 2100, 3),     // n crosses the 2048 column block
         (1024, 100, 40),  // the sort head: three full 32-wide panels and a ragged one of 4 (half-width kernel)
-        (128, 10, 1023),  // narrow C: computed as C^T = op(B)^T op(A)^T by the vector kernels
+        (128, 10, 1023),  // narrow C: read in place (Vector512, A not transposed) or computed as C^T = op(B)^T op(A)^T
+        (1024, 10, 128),  // the sort model's narrow input gradient
+        (1023, 16, 300),  // narrow C exactly one Vector512 wide; a last partial block of 3 rows; two k-blocks
+        (5, 13, 7),       // narrow C with fewer rows than one register tile
+        (1023, 1, 513),   // a single column, three k-blocks
+        (100, 33, 1023),  // one full panel and a ragged one of a single column (half kernel), four k-blocks
+        (7, 100, 33),     // the ragged panel of 4 with a partial block of rows
+        (33, 17, 100),    // just over one Vector512: a full-width kernel on a ragged panel
     ];
 
     private static readonly GemmKernel[] Kernels = [GemmKernel.Vector512, GemmKernel.Vector256, GemmKernel.Scalar];

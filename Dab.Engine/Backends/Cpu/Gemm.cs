@@ -62,10 +62,11 @@ internal static unsafe class Gemm<T> where T : unmanaged
         if (kernel == GemmKernel.Auto) kernel = Native;
         if (threads <= 0) threads = Par.Threads;
         var (mr, nr) = Tile(kernel);
-        // A narrow C (n well under the tile width, m larger) wastes most of every register tile: compute
-        // C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each element is
-        // the same sum in the same order, so the result does not change.
-        if (n < nr / 2 && m > n)
+        // A narrow C (n well under the tile width, m larger) wastes most of every register tile. With A not
+        // transposed the Vector512 kernel has a narrow path that reads A in place (SerialNarrow); otherwise
+        // compute C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each
+        // element is the same sum in the same order, so the result does not change.
+        if (n < nr / 2 && m > n && !Narrow(kernel, transA, n))
         {
             RunTransposed(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
             return;
@@ -140,6 +141,11 @@ internal static unsafe class Gemm<T> where T : unmanaged
     private static void Serial(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
         int m, int n, int k, bool accumulate, GemmKernel kernel)
     {
+        if (Narrow(kernel, transA, n))
+        {
+            SerialNarrow(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate);
+            return;
+        }
         var (mr, nr) = Tile(kernel);
         int mc = MCBlocks * mr;
         T* ap = PackBuffer(ref _aPack, MCBlocks * 12 * KC + 16);
@@ -178,6 +184,43 @@ internal static unsafe class Gemm<T> where T : unmanaged
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="SerialNarrow"/> computes this product (a transposed A is read better packed).</summary>
+    private static bool Narrow(GemmKernel kernel, bool transA, int n) =>
+        kernel == GemmKernel.Vector512 && n <= Vector512<T>.Count && !transA;
+
+    /// <summary>
+    /// A narrow C (n at most one Vector512): op(B) is packed into kc x W panels (tiny), and op(A) is read in
+    /// place, 12 rows at a time, each element broadcast against the row of B: packing A would cost as much
+    /// as the product itself. Only a last partial block of rows is packed (zero-padded), so nothing is read
+    /// past A. Per element the same sums in the same order as the other kernels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SerialNarrow(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
+        const int MR = 12;
+        int w = Vector512<T>.Count;
+        T* ap = PackBuffer(ref _aPack, MCBlocks * 12 * KC + 16);
+        T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
+        T* tile = stackalloc T[12 * 32];
+        nint rs = transA ? 1 : lda, ps = transA ? lda : 1; // element (i, p) of op(A) is a[i * rs + p * ps]
+        int full = m / MR * MR;
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool acc = accumulate || pc > 0;
+            PackB(b, transB, ldb, pc, 0, kc, n, w, bp);
+            T* ak = a + pc * ps;
+            for (int i = 0; i < full; i += MR)
+                KernelNarrow(kc, ak + i * rs, rs, ps, bp, c + (long)i * ldc, ldc, MR, n, acc, tile);
+            if (full < m)
+            {
+                PackA(a, transA, lda, full, pc, m - full, kc, MR, ap);
+                KernelNarrow(kc, ap, 1, MR, bp, c + (long)full * ldc, ldc, m - full, n, acc, tile);
             }
         }
     }
@@ -441,6 +484,31 @@ internal static unsafe class Gemm<T> where T : unmanaged
         c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
         c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
+    }
+
+    /// <summary>
+    /// 12 rows x 1 Vector512 of a narrow C, A read in place: element (r, p) at a[r * rs + p * ps], addressed
+    /// from four row pointers (rows 0, 3, 6, 9) plus 0, 1 or 2 row strides.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelNarrow(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
+    {
+        int W = Vector512<T>.Count;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        T* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
+        nint r2 = 2 * rs;
+        for (int p = 0; p < kc; p++, b += W, a0 += ps, a3 += ps, a6 += ps, a9 += ps)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Fma(Vector512.Create(a0[0]), bv, c0); c1 = Fma(Vector512.Create(a0[rs]), bv, c1); c2 = Fma(Vector512.Create(a0[r2]), bv, c2);
+            c3 = Fma(Vector512.Create(a3[0]), bv, c3); c4 = Fma(Vector512.Create(a3[rs]), bv, c4); c5 = Fma(Vector512.Create(a3[r2]), bv, c5);
+            c6 = Fma(Vector512.Create(a6[0]), bv, c6); c7 = Fma(Vector512.Create(a6[rs]), bv, c7); c8 = Fma(Vector512.Create(a6[r2]), bv, c8);
+            c9 = Fma(Vector512.Create(a9[0]), bv, c9); ca = Fma(Vector512.Create(a9[rs]), bv, ca); cb = Fma(Vector512.Create(a9[r2]), bv, cb);
+        }
+        c0.Store(t); c1.Store(t + W); c2.Store(t + 2 * W); c3.Store(t + 3 * W); c4.Store(t + 4 * W); c5.Store(t + 5 * W);
+        c6.Store(t + 6 * W); c7.Store(t + 7 * W); c8.Store(t + 8 * W); c9.Store(t + 9 * W); ca.Store(t + 10 * W); cb.Store(t + 11 * W);
+        StorePartial(t, W, c, ldc, mr, nr, acc);
     }
 
     /// <summary>6 x (2 x Vector256): 12 accumulators of the 16 ymm registers.</summary>
