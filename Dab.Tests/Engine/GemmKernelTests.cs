@@ -20,7 +20,7 @@ public class GemmKernelTests
         (33, 1023, 7),    // n: many panels and a ragged one; splits by columns
         (200, 70, 520),   // m crosses the 192-row block of the 12-row kernel, k two k-blocks
         (12, 32, 256),    // exactly one Vector512 float tile and one k-block
-        (5, 2100, 3),     // n crosses the 2048 column block
+        (5, 2100, 3),     // n crosses the column block (1024 floats, 512 doubles) twice
         (1024, 100, 40),  // the sort head: three full 32-wide panels and a ragged one of 4 (half-width kernel)
         (128, 10, 1023),  // narrow C: read in place (Vector512, A not transposed) or computed as C^T = op(B)^T op(A)^T
         (1024, 10, 128),  // the sort model's narrow input gradient

@@ -19,9 +19,10 @@ public enum GemmKernel
 
 /// <summary>
 /// General matrix product C = op(A) op(B) (+ C) for float32 and float64 in the BLIS style:
-/// B is packed into KC x NR panels, A into MR x KC panels (packing absorbs the transposes, so no
-/// operand is ever copied whole), and a register-blocked FMA micro-kernel computes each MR x NR tile
-/// while the B micro-panel stays in L1 and the A block in L2. The micro-kernel is chosen at run time
+/// B is packed into KC x NR panels (a KC x NC block, 1 MiB, stays in L2), A into MR x KC panels (packing
+/// absorbs the transposes, so no operand is ever copied whole), and a register-blocked FMA micro-kernel
+/// computes each MR x NR tile while the A micro-panel stays in L1 and the B panels stream past it along a
+/// row of tiles. A narrow C reads A in place instead (<see cref="SerialNarrow"/>). The micro-kernel is chosen at run time
 /// from what the processor runs natively. With more than one thread, C is split into independent
 /// row (or column) blocks, one per thread, each with its own packing buffers: one fork/join per GEMM.
 /// Every kernel sums each element in the same order (KC blocks, FMAs in k order), so the result is
@@ -29,7 +30,9 @@ public enum GemmKernel
 /// </summary>
 internal static unsafe class Gemm<T> where T : unmanaged
 {
-    private const int KC = 256, MCBlocks = 16, NC = 2048;
+    private const int KC = 256, MCBlocks = 16;
+    /// <summary>Columns of a packed B block: KC x NC is 1 MiB, half the L2 of a core here.</summary>
+    private static readonly int NC = (1 << 20) / (KC * sizeof(T));
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long MinParallelWork = 96 * 1024;
 
@@ -165,15 +168,18 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 {
                     int mcb = Math.Min(mc, m - ic);
                     PackA(a, transA, lda, ic, pc, mcb, kc, mr, ap);
-                    for (int jr = 0; jr < ncb; jr += nr)
+                    // Each A micro-panel (MR x kc) stays in L1 while the B panels stream past it from L2, so
+                    // consecutive tiles walk along the same MR rows of C (sequential, which the hardware
+                    // prefetches) rather than down MR new rows each time.
+                    for (int ir = 0; ir < mcb; ir += mr)
                     {
-                        int nrr = Math.Min(nr, ncb - jr);
-                        T* bPanel = bp + (long)jr * kc;
-                        T* cRow = c + (long)ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mcb; ir += mr)
+                        int mrr = Math.Min(mr, mcb - ir);
+                        T* aPanel = ap + (long)ir * kc;
+                        T* cRow = c + (long)(ic + ir) * ldc + jc;
+                        for (int jr = 0; jr < ncb; jr += nr)
                         {
-                            int mrr = Math.Min(mr, mcb - ir);
-                            T* aPanel = ap + (long)ir * kc, ct = cRow + (long)ir * ldc;
+                            int nrr = Math.Min(nr, ncb - jr);
+                            T* bPanel = bp + (long)jr * kc, ct = cRow + jr;
                             switch (kernel)
                             {
                                 case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
