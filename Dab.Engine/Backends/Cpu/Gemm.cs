@@ -76,10 +76,14 @@ internal static unsafe class Gemm<T> where T : unmanaged
         }
         int lda = transA ? m : k, ldb = transB ? k : n;
         long work = (long)m * n * k;
-        // Split the larger side of C into one block per thread, aligned to the register tile.
-        bool splitM = m >= n;
-        int tiles = splitM ? (m + mr - 1) / mr : (n + nr - 1) / nr;
-        int parts = (int)Math.Min(Math.Min(threads, tiles), Math.Max(1, work / MinParallelWork));
+        // Split C into one block of rows or of columns per thread, aligned to the register tile: whichever
+        // makes the largest block cheaper, counting the packing each block repeats (a row block packs all of
+        // B, a column block all of A).
+        int usable = (int)Math.Min(threads, Math.Max(1, work / MinParallelWork));
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        bool splitM = SplitCost(tilesM, mr, n, m, k, usable) <= SplitCost(tilesN, nr, m, n, k, usable);
+        int tiles = splitM ? tilesM : tilesN;
+        int parts = Math.Min(usable, tiles);
         if (parts <= 1)
         {
             Serial(a, transA, lda, b, transB, ldb, c, n, m, n, k, accumulate, kernel);
@@ -105,6 +109,17 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Multiply-adds of the largest of `threads` blocks when C (size x other) is split along size in tiles of
+    /// `tile`, plus its packing (about 16 multiply-adds an element): all of the other operand and its share.
+    /// </summary>
+    private static long SplitCost(int tiles, int tile, int other, int size, int k, int threads)
+    {
+        int parts = Math.Min(threads, tiles);
+        long block = Math.Min(size, (long)((tiles + parts - 1) / parts) * tile);
+        return block * other * k + 16 * ((long)other * k + block * k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
