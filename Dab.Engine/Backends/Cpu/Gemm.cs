@@ -19,10 +19,10 @@ public enum GemmKernel
 
 /// <summary>
 /// General matrix product C = op(A) op(B) (+ C) for float32 and float64 in the BLIS style:
-/// B is packed into KC x NR panels (a KC x NC block, 1 MiB, stays in L2), A into MR x KC panels (packing
-/// absorbs the transposes, so no operand is ever copied whole), and a register-blocked FMA micro-kernel
-/// computes each MR x NR tile while the A micro-panel stays in L1 and the B panels stream past it along a
-/// row of tiles. A narrow C reads A in place instead (<see cref="SerialNarrow"/>). The micro-kernel is chosen at run time
+/// B is packed into KC x NR panels (a KC x NC block, 1 MiB, stays in L2), A one MR x KC panel at a time just
+/// before use (packing absorbs the transposes, so no operand is ever copied whole), and a register-blocked
+/// FMA micro-kernel computes each MR x NR tile while the A panel stays in L1 and the B panels stream past
+/// it along a row of tiles. A narrow C reads A in place instead (<see cref="SerialNarrow"/>). The micro-kernel is chosen at run time
 /// from what the processor runs natively. With more than one thread, C is split into independent
 /// row (or column) blocks, one per thread, each with its own packing buffers: one fork/join per GEMM.
 /// Every kernel sums each element in the same order (KC blocks, FMAs in k order), so the result is
@@ -30,7 +30,7 @@ public enum GemmKernel
 /// </summary>
 internal static unsafe class Gemm<T> where T : unmanaged
 {
-    private const int KC = 256, MCBlocks = 16;
+    private const int KC = 256;
     /// <summary>Columns of a packed B block: KC x NC is 1 MiB, half the L2 of a core here.</summary>
     private static readonly int NC = (1 << 20) / (KC * sizeof(T));
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
@@ -165,8 +165,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
             return;
         }
         var (mr, nr) = Tile(kernel);
-        int mc = MCBlocks * mr;
-        T* ap = PackBuffer(ref _aPack, MCBlocks * 12 * KC + 16);
+        T* ap = PackBuffer(ref _aPack, 12 * KC + 16);
         T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
         // A partial tile is written here first. Kept out of the kernels: a stackalloc there is zeroed by a
         // helper call, and the JIT then keeps every accumulator in memory across the whole k loop.
@@ -179,29 +178,24 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 int kc = Math.Min(KC, k - pc);
                 bool acc = accumulate || pc > 0;
                 PackB(b, transB, ldb, pc, jc, kc, ncb, nr, bp);
-                for (int ic = 0; ic < m; ic += mc)
+                // Each A micro-panel (MR x kc) is packed just before use and stays in L1 while the B panels
+                // stream past it from L2, so consecutive tiles walk along the same MR rows of C (sequential,
+                // which the hardware prefetches) rather than down MR new rows each time.
+                for (int ir = 0; ir < m; ir += mr)
                 {
-                    int mcb = Math.Min(mc, m - ic);
-                    PackA(a, transA, lda, ic, pc, mcb, kc, mr, ap);
-                    // Each A micro-panel (MR x kc) stays in L1 while the B panels stream past it from L2, so
-                    // consecutive tiles walk along the same MR rows of C (sequential, which the hardware
-                    // prefetches) rather than down MR new rows each time.
-                    for (int ir = 0; ir < mcb; ir += mr)
+                    int mrr = Math.Min(mr, m - ir);
+                    PackA(a, transA, lda, ir, pc, mrr, kc, mr, ap);
+                    T* cRow = c + (long)ir * ldc + jc;
+                    for (int jr = 0; jr < ncb; jr += nr)
                     {
-                        int mrr = Math.Min(mr, mcb - ir);
-                        T* aPanel = ap + (long)ir * kc;
-                        T* cRow = c + (long)(ic + ir) * ldc + jc;
-                        for (int jr = 0; jr < ncb; jr += nr)
+                        int nrr = Math.Min(nr, ncb - jr);
+                        T* bPanel = bp + (long)jr * kc, ct = cRow + jr;
+                        switch (kernel)
                         {
-                            int nrr = Math.Min(nr, ncb - jr);
-                            T* bPanel = bp + (long)jr * kc, ct = cRow + jr;
-                            switch (kernel)
-                            {
-                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
-                                case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
-                                case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
-                                default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
-                            }
+                            case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
+                            case GemmKernel.Vector512: Kernel512(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                            case GemmKernel.Vector256: Kernel256(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                            default: KernelScalar(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                         }
                     }
                 }
@@ -225,7 +219,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     {
         const int MR = 12;
         int w = Vector512<T>.Count;
-        T* ap = PackBuffer(ref _aPack, MCBlocks * 12 * KC + 16);
+        T* ap = PackBuffer(ref _aPack, 12 * KC + 16);
         T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
         T* tile = stackalloc T[12 * 32];
         nint rs = transA ? 1 : lda, ps = transA ? lda : 1; // element (i, p) of op(A) is a[i * rs + p * ps]
@@ -259,17 +253,12 @@ internal static unsafe class Gemm<T> where T : unmanaged
         }
     }
 
-    /// <summary>A[ic.., pc..] (mc x kc) into panels of MR rows, each kc columns of MR contiguous elements, zero-padded.</summary>
+    /// <summary>Rows i0 .. i0 + h of op(A)[.., pc..] (h &lt;= mr) into one panel: kc columns of mr contiguous elements, zero-padded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(T* a, bool transA, int lda, int ic, int pc, int mc, int kc, int mr, T* dst)
+    private static void PackA(T* a, bool transA, int lda, int i0, int pc, int h, int kc, int mr, T* dst)
     {
-        for (int ir = 0; ir < mc; ir += mr)
-        {
-            int h = Math.Min(mr, mc - ir);
-            T* d = dst + (long)ir * kc;
-            if (!transA) TransposeRows(a + (long)(ic + ir) * lda + pc, lda, h, kc, d, mr);
-            else CopyRows(a + (long)pc * lda + ic + ir, lda, kc, h, d, mr);
-        }
+        if (!transA) TransposeRows(a + (long)i0 * lda + pc, lda, h, kc, dst, mr);
+        else CopyRows(a + (long)pc * lda + i0, lda, kc, h, dst, mr);
     }
 
     /// <summary>dst[p * width + j] = src[p * ld + j] for p &lt; rows, j &lt; w; zero for w &lt;= j &lt; width.</summary>
