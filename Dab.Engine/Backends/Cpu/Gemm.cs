@@ -131,11 +131,19 @@ internal static unsafe class Gemm<T> where T : unmanaged
         {
             fixed (T* ct = scratch)
             {
-                Run(b, !transB, a, !transA, ct, n, m, k, false, kernel, threads); // ct (n x m) = C^T
+                // Accumulating, C^T starts as the old C so that each k-block is added to it in turn, as
+                // every other path does (adding the finished sum at the end would round differently).
+                if (accumulate)
+                    for (int i = 0; i < m; i++)
+                    {
+                        T* row = c + (long)i * n;
+                        for (int j = 0; j < n; j++) ct[(long)j * m + i] = row[j];
+                    }
+                Run(b, !transB, a, !transA, ct, n, m, k, accumulate, kernel, threads); // ct (n x m) = C^T
                 for (int i = 0; i < m; i++)
                 {
                     T* row = c + (long)i * n;
-                    for (int j = 0; j < n; j++) row[j] = accumulate ? Add(row[j], ct[(long)j * m + i]) : ct[(long)j * m + i];
+                    for (int j = 0; j < n; j++) row[j] = ct[(long)j * m + i];
                 }
             }
         }
