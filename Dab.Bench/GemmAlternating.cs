@@ -16,6 +16,7 @@ internal static unsafe class GemmAlternating
         int rounds = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 7;
         var cases = args.Skip(args.Length > 0 && int.TryParse(args[0], out _) ? 1 : 0).ToList();
         if (cases.Count == 0) cases = GemmBench.Cases().ToList();
+        Console.WriteLine($"load average {LoadAverage()}");
         Console.WriteLine($"kernel {Gemm<float>.Native}, OpenBLAS {(OpenBlas.Available ? OpenBlas.LibraryPath : "absent: " + OpenBlas.WhyUnavailable)}, {rounds} alternating rounds, best of each");
         Console.WriteLine("| case (MxNxK:op) | threads | Dab GFLOP/s | OpenBLAS GFLOP/s | Dab / OpenBLAS |");
         Console.WriteLine("| --- | --- | --- | --- | --- |");
@@ -49,5 +50,14 @@ internal static unsafe class GemmAlternating
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {c} | {threads} | {ours:F1} | {(double.IsNaN(theirs) ? "-" : theirs.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(theirs) ? "-" : (ours / theirs).ToString("F2", CultureInfo.InvariantCulture))} |"));
             }
+        Console.WriteLine($"load average {LoadAverage()}");
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), to say how busy the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try { return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+        catch (UnauthorizedAccessException) { return "unknown"; }
     }
 }

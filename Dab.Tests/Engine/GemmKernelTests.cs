@@ -20,9 +20,16 @@ public class GemmKernelTests
         (33, 1023, 7),    // n: many panels and a ragged one; splits by columns
         (200, 70, 520),   // m crosses the 192-row block of the 12-row kernel, k two k-blocks
         (12, 32, 256),    // exactly one Vector512 float tile and one k-block
-        (5, 2100, 3),     // n crosses the 2048 column block
+        (5, 2100, 3),     // n crosses the column block (1024 floats, 512 doubles) twice
         (1024, 100, 40),  // the sort head: three full 32-wide panels and a ragged one of 4 (half-width kernel)
-        (128, 10, 1023),  // narrow C: computed as C^T = op(B)^T op(A)^T by the vector kernels
+        (128, 10, 1023),  // narrow C: read in place (Vector512, A not transposed) or computed as C^T = op(B)^T op(A)^T
+        (1024, 10, 128),  // the sort model's narrow input gradient
+        (1023, 16, 300),  // narrow C exactly one Vector512 wide; a last partial block of 3 rows; two k-blocks
+        (5, 13, 7),       // narrow C with fewer rows than one register tile
+        (1023, 1, 513),   // a single column, three k-blocks
+        (100, 33, 1023),  // one full panel and a ragged one of a single column (half kernel), four k-blocks
+        (7, 100, 33),     // the ragged panel of 4 with a partial block of rows
+        (33, 17, 100),    // just over one Vector512: a full-width kernel on a ragged panel
     ];
 
     private static readonly GemmKernel[] Kernels = [GemmKernel.Vector512, GemmKernel.Vector256, GemmKernel.Scalar];
@@ -45,7 +52,7 @@ public class GemmKernelTests
         var af = a.Select(v => (float)v).ToArray();
         var bf = b.Select(v => (float)v).ToArray();
         var expected = Reference.Gemm(a, ta, b, tb, m, n, k, out var absSum);
-        float[]? first = null;
+        float[]?[] first = [null, null]; // the first result without and with accumulate
         foreach (var kernel in Kernels)
             foreach (var threads in new[] { 1, 2 })
                 foreach (var accumulate in new[] { false, true })
@@ -61,11 +68,9 @@ public class GemmKernelTests
                         if (!(Math.Abs(c[i] - exp) <= tol))
                             Assert.Fail($"{what}: element {i}: {c[i]:R} vs reference {exp:R} (bound {tol:G3})");
                     }
-                    if (!accumulate)
-                    {
-                        if (first == null) first = c;
-                        else Assert.That(c, Is.EqualTo(first), $"{what} differs in bits from {Kernels[0]}, 1 thread");
-                    }
+                    int f = accumulate ? 1 : 0;
+                    if (first[f] == null) first[f] = c;
+                    else Assert.That(c, Is.EqualTo(first[f]), $"{what} differs in bits from {Kernels[0]}, 1 thread");
                 }
     }
 

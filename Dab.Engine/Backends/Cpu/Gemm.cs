@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dab.Backends.Cpu;
 
@@ -18,9 +19,10 @@ public enum GemmKernel
 
 /// <summary>
 /// General matrix product C = op(A) op(B) (+ C) for float32 and float64 in the BLIS style:
-/// B is packed into KC x NR panels, A into MR x KC panels (packing absorbs the transposes, so no
-/// operand is ever copied whole), and a register-blocked FMA micro-kernel computes each MR x NR tile
-/// while the B micro-panel stays in L1 and the A block in L2. The micro-kernel is chosen at run time
+/// B is packed into KC x NR panels (a KC x NC block, 1 MiB, stays in L2), A one MR x KC panel at a time just
+/// before use (packing absorbs the transposes, so no operand is ever copied whole), and a register-blocked
+/// FMA micro-kernel computes each MR x NR tile while the A panel stays in L1 and the B panels stream past
+/// it along a row of tiles. A narrow C reads A in place instead (<see cref="SerialNarrow"/>). The micro-kernel is chosen at run time
 /// from what the processor runs natively. With more than one thread, C is split into independent
 /// row (or column) blocks, one per thread, each with its own packing buffers: one fork/join per GEMM.
 /// Every kernel sums each element in the same order (KC blocks, FMAs in k order), so the result is
@@ -28,7 +30,9 @@ public enum GemmKernel
 /// </summary>
 internal static unsafe class Gemm<T> where T : unmanaged
 {
-    private const int KC = 256, MCBlocks = 16, NC = 2048;
+    private const int KC = 256;
+    /// <summary>Columns of a packed B block: KC x NC is 1 MiB, half the L2 of a core here.</summary>
+    private static readonly int NC = (1 << 20) / (KC * sizeof(T));
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long MinParallelWork = 96 * 1024;
 
@@ -47,6 +51,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     };
 
     /// <summary>C (m x n, row-major) = op(A) op(B) (+ C if accumulate), A and B row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
         GemmKernel kernel = GemmKernel.Auto, int threads = 0)
     {
@@ -60,20 +65,25 @@ internal static unsafe class Gemm<T> where T : unmanaged
         if (kernel == GemmKernel.Auto) kernel = Native;
         if (threads <= 0) threads = Par.Threads;
         var (mr, nr) = Tile(kernel);
-        // A narrow C (n well under the tile width, m larger) wastes most of every register tile: compute
-        // C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each element is
-        // the same sum in the same order, so the result does not change.
-        if (n < nr / 2 && m > n)
+        // A narrow C (n well under the tile width, m larger) wastes most of every register tile. With A not
+        // transposed the Vector512 kernel has a narrow path that reads A in place (SerialNarrow); otherwise
+        // compute C^T = op(B)^T op(A)^T instead, n rows of m, into scratch and transpose it into C. Each
+        // element is the same sum in the same order, so the result does not change.
+        if (n < nr / 2 && m > n && !Narrow(kernel, transA, n))
         {
             RunTransposed(a, transA, b, transB, c, m, n, k, accumulate, kernel, threads);
             return;
         }
         int lda = transA ? m : k, ldb = transB ? k : n;
         long work = (long)m * n * k;
-        // Split the larger side of C into one block per thread, aligned to the register tile.
-        bool splitM = m >= n;
-        int tiles = splitM ? (m + mr - 1) / mr : (n + nr - 1) / nr;
-        int parts = (int)Math.Min(Math.Min(threads, tiles), Math.Max(1, work / MinParallelWork));
+        // Split C into one block of rows or of columns per thread, aligned to the register tile: whichever
+        // makes the largest block cheaper, counting the packing each block repeats (a row block packs all of
+        // B, a column block all of A).
+        int usable = (int)Math.Min(threads, Math.Max(1, work / MinParallelWork));
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        bool splitM = SplitCost(tilesM, mr, n, m, k, usable) <= SplitCost(tilesN, nr, m, n, k, usable);
+        int tiles = splitM ? tilesM : tilesN;
+        int parts = Math.Min(usable, tiles);
         if (parts <= 1)
         {
             Serial(a, transA, lda, b, transB, ldb, c, n, m, n, k, accumulate, kernel);
@@ -101,6 +111,18 @@ internal static unsafe class Gemm<T> where T : unmanaged
         });
     }
 
+    /// <summary>
+    /// Multiply-adds of the largest of `threads` blocks when C (size x other) is split along size in tiles of
+    /// `tile`, plus its packing (about 16 multiply-adds an element): all of the other operand and its share.
+    /// </summary>
+    private static long SplitCost(int tiles, int tile, int other, int size, int k, int threads)
+    {
+        int parts = Math.Min(threads, tiles);
+        long block = Math.Min(size, (long)((tiles + parts - 1) / parts) * tile);
+        return block * other * k + 16 * ((long)other * k + block * k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTransposed(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
         GemmKernel kernel, int threads)
     {
@@ -109,29 +131,53 @@ internal static unsafe class Gemm<T> where T : unmanaged
         {
             fixed (T* ct = scratch)
             {
-                Run(b, !transB, a, !transA, ct, n, m, k, false, kernel, threads); // ct (n x m) = C^T
+                // Accumulating, C^T starts as the old C so that each k-block is added to it in turn, as
+                // every other path does (adding the finished sum at the end would round differently).
+                if (accumulate)
+                    for (int i = 0; i < m; i++)
+                    {
+                        T* row = c + (long)i * n;
+                        for (int j = 0; j < n; j++) ct[(long)j * m + i] = row[j];
+                    }
+                Run(b, !transB, a, !transA, ct, n, m, k, accumulate, kernel, threads); // ct (n x m) = C^T
                 for (int i = 0; i < m; i++)
                 {
                     T* row = c + (long)i * n;
-                    for (int j = 0; j < n; j++) row[j] = accumulate ? Add(row[j], ct[(long)j * m + i]) : ct[(long)j * m + i];
+                    for (int j = 0; j < n; j++) row[j] = ct[(long)j * m + i];
                 }
             }
         }
         finally { System.Buffers.ArrayPool<T>.Shared.Return(scratch); }
     }
 
+    /// <summary>
+    /// This thread's packing buffer of at least the given length, 64-byte aligned so that every Vector512
+    /// load of a packed panel stays within one cache line. Pinned: the GC never moves it.
+    /// </summary>
+    private static T* PackBuffer(ref T[]? buffer, int length)
+    {
+        int pad = 64 / sizeof(T);
+        if (buffer == null || buffer.Length < length + pad) buffer = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref buffer[0]);
+        return (T*)((p + 63) & ~(nint)63);
+    }
+
     /// <summary>One thread's GEMM on a block of C with leading dimension ldc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
         int m, int n, int k, bool accumulate, GemmKernel kernel)
     {
+        if (Narrow(kernel, transA, n))
+        {
+            SerialNarrow(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate);
+            return;
+        }
         var (mr, nr) = Tile(kernel);
-        int mc = MCBlocks * mr;
-        var aPack = _aPack;
-        if (aPack == null || aPack.Length < mc * KC) _aPack = aPack = GC.AllocateUninitializedArray<T>(16 * 12 * KC, pinned: true);
-        var bPack = _bPack;
-        if (bPack == null || bPack.Length < KC * (NC + 32)) _bPack = bPack = GC.AllocateUninitializedArray<T>(KC * (NC + 32), pinned: true);
-        T* ap = (T*)Unsafe.AsPointer(ref aPack[0]);   // pinned arrays: the GC never moves them
-        T* bp = (T*)Unsafe.AsPointer(ref bPack[0]);
+        T* ap = PackBuffer(ref _aPack, 12 * KC + 16);
+        T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
+        // A partial tile is written here first. Kept out of the kernels: a stackalloc there is zeroed by a
+        // helper call, and the JIT then keeps every accumulator in memory across the whole k loop.
+        T* tile = stackalloc T[12 * 32];
         for (int jc = 0; jc < n; jc += NC)
         {
             int ncb = Math.Min(NC, n - jc);
@@ -140,26 +186,24 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 int kc = Math.Min(KC, k - pc);
                 bool acc = accumulate || pc > 0;
                 PackB(b, transB, ldb, pc, jc, kc, ncb, nr, bp);
-                for (int ic = 0; ic < m; ic += mc)
+                // Each A micro-panel (MR x kc) is packed just before use and stays in L1 while the B panels
+                // stream past it from L2, so consecutive tiles walk along the same MR rows of C (sequential,
+                // which the hardware prefetches) rather than down MR new rows each time.
+                for (int ir = 0; ir < m; ir += mr)
                 {
-                    int mcb = Math.Min(mc, m - ic);
-                    PackA(a, transA, lda, ic, pc, mcb, kc, mr, ap);
+                    int mrr = Math.Min(mr, m - ir);
+                    PackA(a, transA, lda, ir, pc, mrr, kc, mr, ap);
+                    T* cRow = c + (long)ir * ldc + jc;
                     for (int jr = 0; jr < ncb; jr += nr)
                     {
                         int nrr = Math.Min(nr, ncb - jr);
-                        T* bPanel = bp + (long)jr * kc;
-                        T* cRow = c + (long)ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mcb; ir += mr)
+                        T* bPanel = bp + (long)jr * kc, ct = cRow + jr;
+                        switch (kernel)
                         {
-                            int mrr = Math.Min(mr, mcb - ir);
-                            T* aPanel = ap + (long)ir * kc, ct = cRow + (long)ir * ldc;
-                            switch (kernel)
-                            {
-                                case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc, nr); break;
-                                case GemmKernel.Vector512: Kernel512(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
-                                case GemmKernel.Vector256: Kernel256(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
-                                default: KernelScalar(kc, aPanel, bPanel, ct, ldc, mrr, nrr, acc); break;
-                            }
+                            case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
+                            case GemmKernel.Vector512: Kernel512(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                            case GemmKernel.Vector256: Kernel256(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                            default: KernelScalar(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                         }
                     }
                 }
@@ -167,7 +211,45 @@ internal static unsafe class Gemm<T> where T : unmanaged
         }
     }
 
+    /// <summary>Whether <see cref="SerialNarrow"/> computes this product (a transposed A is read better packed).</summary>
+    private static bool Narrow(GemmKernel kernel, bool transA, int n) =>
+        kernel == GemmKernel.Vector512 && n <= Vector512<T>.Count && !transA;
+
+    /// <summary>
+    /// A narrow C (n at most one Vector512): op(B) is packed into kc x W panels (tiny), and op(A) is read in
+    /// place, 12 rows at a time, each element broadcast against the row of B: packing A would cost as much
+    /// as the product itself. Only a last partial block of rows is packed (zero-padded), so nothing is read
+    /// past A. Per element the same sums in the same order as the other kernels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SerialNarrow(T* a, bool transA, int lda, T* b, bool transB, int ldb, T* c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
+        const int MR = 12;
+        int w = Vector512<T>.Count;
+        T* ap = PackBuffer(ref _aPack, 12 * KC + 16);
+        T* bp = PackBuffer(ref _bPack, KC * (NC + 32));
+        T* tile = stackalloc T[12 * 32];
+        nint rs = transA ? 1 : lda, ps = transA ? lda : 1; // element (i, p) of op(A) is a[i * rs + p * ps]
+        int full = m / MR * MR;
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool acc = accumulate || pc > 0;
+            PackB(b, transB, ldb, pc, 0, kc, n, w, bp);
+            T* ak = a + pc * ps;
+            for (int i = 0; i < full; i += MR)
+                KernelNarrow(kc, ak + i * rs, rs, ps, bp, c + (long)i * ldc, ldc, MR, n, acc, tile);
+            if (full < m)
+            {
+                PackA(a, transA, lda, full, pc, m - full, kc, MR, ap);
+                KernelNarrow(kc, ap, 1, MR, bp, c + (long)full * ldc, ldc, m - full, n, acc, tile);
+            }
+        }
+    }
+
     /// <summary>B[pc.., jc..] (kc x nc) into panels of NR columns, each kc rows of NR contiguous elements, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(T* b, bool transB, int ldb, int pc, int jc, int kc, int nc, int nr, T* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)
@@ -179,28 +261,45 @@ internal static unsafe class Gemm<T> where T : unmanaged
         }
     }
 
-    /// <summary>A[ic.., pc..] (mc x kc) into panels of MR rows, each kc columns of MR contiguous elements, zero-padded.</summary>
-    private static void PackA(T* a, bool transA, int lda, int ic, int pc, int mc, int kc, int mr, T* dst)
+    /// <summary>Rows i0 .. i0 + h of op(A)[.., pc..] (h &lt;= mr) into one panel: kc columns of mr contiguous elements, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(T* a, bool transA, int lda, int i0, int pc, int h, int kc, int mr, T* dst)
     {
-        for (int ir = 0; ir < mc; ir += mr)
-        {
-            int h = Math.Min(mr, mc - ir);
-            T* d = dst + (long)ir * kc;
-            if (!transA) TransposeRows(a + (long)(ic + ir) * lda + pc, lda, h, kc, d, mr);
-            else CopyRows(a + (long)pc * lda + ic + ir, lda, kc, h, d, mr);
-        }
+        if (!transA) TransposeRows(a + (long)i0 * lda + pc, lda, h, kc, dst, mr);
+        else CopyRows(a + (long)pc * lda + i0, lda, kc, h, dst, mr);
     }
 
     /// <summary>dst[p * width + j] = src[p * ld + j] for p &lt; rows, j &lt; w; zero for w &lt;= j &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(T* src, int ld, int rows, int w, T* dst, int width)
     {
-        int v = Vector256<T>.Count;
+        if (w < width) new Span<T>(dst, rows * width).Clear();
+        else if (Vector512.IsHardwareAccelerated && width == 2 * Vector512<T>.Count) // a full Vector512 B panel
+        {
+            for (int p = 0; p < rows; p++, src += ld, dst += width)
+            {
+                Vector512.Load(src).Store(dst);
+                Vector512.Load(src + Vector512<T>.Count).Store(dst + Vector512<T>.Count);
+            }
+            return;
+        }
+        else if (width == 12) // a full 12-row A panel of the Vector512 kernel
+        {
+            for (int p = 0; p < rows; p++, src += ld, dst += width)
+            {
+                if (typeof(T) == typeof(float)) { Vector256.Load(src).Store(dst); Vector128.Load(src + 8).Store(dst + 8); }
+                else { Vector512.Load(src).Store(dst); Vector256.Load(src + 8).Store(dst + 8); }
+            }
+            return;
+        }
         for (int p = 0; p < rows; p++, src += ld, dst += width)
         {
             int j = 0;
-            for (; j <= w - v; j += v) Vector256.Load(src + j).Store(dst + j);
+            if (Vector512.IsHardwareAccelerated)
+                for (; j <= w - Vector512<T>.Count; j += Vector512<T>.Count) Vector512.Load(src + j).Store(dst + j);
+            for (; j <= w - Vector256<T>.Count; j += Vector256<T>.Count) Vector256.Load(src + j).Store(dst + j);
+            for (; j <= w - Vector128<T>.Count; j += Vector128<T>.Count) Vector128.Load(src + j).Store(dst + j);
             for (; j < w; j++) dst[j] = src[j];
-            for (; j < width; j++) dst[j] = default;
         }
     }
 
@@ -208,8 +307,10 @@ internal static unsafe class Gemm<T> where T : unmanaged
     /// dst[p * width + r] = src[r * ld + p] for r &lt; h, p &lt; kc; zero for h &lt;= r &lt; width.
     /// Reads rows contiguously; float32 goes through 4x4 SSE transposes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeRows(T* src, int ld, int h, int kc, T* dst, int width)
     {
+        if (h < width) new Span<T>(dst, kc * width).Clear();
         int r = 0;
         if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
@@ -239,8 +340,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
             T* s = src + (long)r * ld;
             for (int p = 0; p < kc; p++) dst[(long)p * width + r] = s[p];
         }
-        for (; r < width; r++)
-            for (int p = 0; p < kc; p++) dst[(long)p * width + r] = default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -282,8 +381,32 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>A partial tile: the kernel wrote its full tile to t (MR x NR); copy the valid part.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StorePartial(T* t, int nrFull, T* c, int ldc, int mr, int nr, bool acc)
     {
+        if (Avx512F.IsSupported)
+        {
+            int w = Vector512<T>.Count;
+            for (int r = 0; r < mr; r++)
+            {
+                T* tr = t + r * nrFull, cr = c + (long)r * ldc;
+                int j = 0;
+                for (; j <= nr - w; j += w)
+                {
+                    var v = Vector512.Load(tr + j);
+                    if (acc) v += Vector512.Load(cr + j);
+                    v.Store(cr + j);
+                }
+                if (j < nr)
+                {
+                    var mask = FirstLanes(nr - j);
+                    var v = Vector512.Load(tr + j);
+                    if (acc) v += MaskLoad(cr + j, mask);
+                    MaskStore(cr + j, mask, v);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++)
             for (int j = 0; j < nr; j++)
             {
@@ -292,9 +415,29 @@ internal static unsafe class Gemm<T> where T : unmanaged
             }
     }
 
+    /// <summary>A mask of the first count lanes (0 &lt; count &lt; lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> FirstLanes(int count) =>
+        typeof(T) == typeof(float)
+            ? Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).As<int, T>()
+            : Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)count)).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> MaskLoad(T* p, Vector512<T> mask) =>
+        typeof(T) == typeof(float)
+            ? Avx512F.MaskLoad((float*)p, mask.AsSingle(), Vector512<float>.Zero).As<float, T>()
+            : Avx512F.MaskLoad((double*)p, mask.AsDouble(), Vector512<double>.Zero).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaskStore(T* p, Vector512<T> mask, Vector512<T> v)
+    {
+        if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+    }
+
     /// <summary>12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 12;
         int W = Vector512<T>.Count;
@@ -328,7 +471,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
             return;
         }
         int nf = 2 * W;
-        T* t = stackalloc T[MR * 32];
         Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
         Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
         Store2(t + 6 * nf, c60, c61, false); Store2(t + 7 * nf, c70, c71, false); Store2(t + 8 * nf, c80, c81, false);
@@ -341,7 +483,7 @@ internal static unsafe class Gemm<T> where T : unmanaged
     /// over the panel's first half only, half the work of the full kernel. Same sums in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride)
+    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride, T* t)
     {
         const int MR = 12;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
@@ -357,15 +499,39 @@ internal static unsafe class Gemm<T> where T : unmanaged
             ca = Fma(Vector512.Create(a[10]), b0, ca); cb = Fma(Vector512.Create(a[11]), b0, cb);
         }
         int nf = Vector512<T>.Count;
-        T* t = stackalloc T[MR * 16];
         c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
         c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
     }
 
+    /// <summary>
+    /// 12 rows x 1 Vector512 of a narrow C, A read in place: element (r, p) at a[r * rs + p * ps], addressed
+    /// from four row pointers (rows 0, 3, 6, 9) plus 0, 1 or 2 row strides.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelNarrow(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
+    {
+        int W = Vector512<T>.Count;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        T* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
+        nint r2 = 2 * rs;
+        for (int p = 0; p < kc; p++, b += W, a0 += ps, a3 += ps, a6 += ps, a9 += ps)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Fma(Vector512.Create(a0[0]), bv, c0); c1 = Fma(Vector512.Create(a0[rs]), bv, c1); c2 = Fma(Vector512.Create(a0[r2]), bv, c2);
+            c3 = Fma(Vector512.Create(a3[0]), bv, c3); c4 = Fma(Vector512.Create(a3[rs]), bv, c4); c5 = Fma(Vector512.Create(a3[r2]), bv, c5);
+            c6 = Fma(Vector512.Create(a6[0]), bv, c6); c7 = Fma(Vector512.Create(a6[rs]), bv, c7); c8 = Fma(Vector512.Create(a6[r2]), bv, c8);
+            c9 = Fma(Vector512.Create(a9[0]), bv, c9); ca = Fma(Vector512.Create(a9[rs]), bv, ca); cb = Fma(Vector512.Create(a9[r2]), bv, cb);
+        }
+        c0.Store(t); c1.Store(t + W); c2.Store(t + 2 * W); c3.Store(t + 3 * W); c4.Store(t + 4 * W); c5.Store(t + 5 * W);
+        c6.Store(t + 6 * W); c7.Store(t + 7 * W); c8.Store(t + 8 * W); c9.Store(t + 9 * W); ca.Store(t + 10 * W); cb.Store(t + 11 * W);
+        StorePartial(t, W, c, ldc, mr, nr, acc);
+    }
+
     /// <summary>6 x (2 x Vector256): 12 accumulators of the 16 ymm registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    private static void Kernel256(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 6;
         int W = Vector256<T>.Count;
@@ -389,17 +555,16 @@ internal static unsafe class Gemm<T> where T : unmanaged
             return;
         }
         int nf = 2 * W;
-        T* t = stackalloc T[MR * 16];
         Store2(t, c00, c01, false); Store2(t + nf, c10, c11, false); Store2(t + 2 * nf, c20, c21, false);
         Store2(t + 3 * nf, c30, c31, false); Store2(t + 4 * nf, c40, c41, false); Store2(t + 5 * nf, c50, c51, false);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
     }
 
     /// <summary>4x4 scalar FMAs in the same per-element order as the vector kernels.</summary>
-    private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelScalar(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
         const int MR = 4, NR = 4;
-        T* t = stackalloc T[MR * NR];
         for (int i = 0; i < MR * NR; i++) t[i] = default;
         for (int p = 0; p < kc; p++, a += MR, b += NR)
             for (int r = 0; r < MR; r++)
