@@ -89,26 +89,33 @@ internal static unsafe class Gemm<T> where T : unmanaged
             Serial(a, transA, lda, b, transB, ldb, c, n, m, n, k, accumulate, kernel);
             return;
         }
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        Par.For(parts, long.MaxValue / parts / 2, (p0, p1) =>
+        var job = new SplitJob((nint)a, transA, lda, (nint)b, transB, ldb, (nint)c, m, n, k, accumulate, kernel, splitM, tiles, parts, mr, nr);
+        Par.For(parts, long.MaxValue / parts / 2, job, static (in SplitJob j, int p0, int p1) =>
         {
-            for (int part = p0; part < p1; part++)
-            {
-                int t0 = (int)((long)part * tiles / parts), t1 = (int)((long)(part + 1) * tiles / parts);
-                if (splitM)
-                {
-                    int i0 = t0 * mr, i1 = Math.Min(m, t1 * mr);
-                    T* ai = (T*)pa + (transA ? i0 : (long)i0 * lda);
-                    Serial(ai, transA, lda, (T*)pb, transB, ldb, (T*)pc + (long)i0 * n, n, i1 - i0, n, k, accumulate, kernel);
-                }
-                else
-                {
-                    int j0 = t0 * nr, j1 = Math.Min(n, t1 * nr);
-                    T* bj = (T*)pb + (transB ? (long)j0 * ldb : j0);
-                    Serial((T*)pa, transA, lda, bj, transB, ldb, (T*)pc + j0, n, m, j1 - j0, k, accumulate, kernel);
-                }
-            }
+            for (int part = p0; part < p1; part++) j.RunPart(part);
         });
+    }
+
+    /// <summary>One GEMM split into blocks of C for the threads (passed by value: no closure per call).</summary>
+    private readonly record struct SplitJob(nint A, bool TransA, int Lda, nint B, bool TransB, int Ldb, nint C,
+        int M, int N, int K, bool Accumulate, GemmKernel Kernel, bool SplitM, int Tiles, int Parts, int MR, int NR)
+    {
+        public void RunPart(int part)
+        {
+            int t0 = (int)((long)part * Tiles / Parts), t1 = (int)((long)(part + 1) * Tiles / Parts);
+            if (SplitM)
+            {
+                int i0 = t0 * MR, i1 = Math.Min(M, t1 * MR);
+                T* ai = (T*)A + (TransA ? i0 : (long)i0 * Lda);
+                Serial(ai, TransA, Lda, (T*)B, TransB, Ldb, (T*)C + (long)i0 * N, N, i1 - i0, N, K, Accumulate, Kernel);
+            }
+            else
+            {
+                int j0 = t0 * NR, j1 = Math.Min(N, t1 * NR);
+                T* bj = (T*)B + (TransB ? (long)j0 * Ldb : j0);
+                Serial((T*)A, TransA, Lda, bj, TransB, Ldb, (T*)C + j0, N, M, j1 - j0, K, Accumulate, Kernel);
+            }
+        }
     }
 
     /// <summary>
