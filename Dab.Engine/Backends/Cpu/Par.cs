@@ -13,11 +13,14 @@ public static class Par
     private static int _threads = Environment.ProcessorCount;
     private const long MinWorkPerChunk = 32_768;
 
+    /// <summary>The most threads a loop is split for (the team counts chunks in 16 bits).</summary>
+    public const int MaxThreads = 4096;
+
     /// <summary>Number of threads CPU kernels use (default: all cores).</summary>
     public static int Threads
     {
         get => _threads;
-        set => _threads = value < 1 ? throw new ArgumentOutOfRangeException(nameof(value), $"threads must be at least 1, got {value}") : value;
+        set => _threads = value is < 1 or > MaxThreads ? throw new ArgumentOutOfRangeException(nameof(value), $"threads must be between 1 and {MaxThreads}, got {value}") : value;
     }
 
     /// <summary>Runs body(start, end) over [0, count) in up to <see cref="Threads"/> chunks; cost is the work of one item.</summary>
@@ -70,8 +73,8 @@ internal static class WorkerTeam
     private static int _busy;          // 1 while a loop owns the team
     private static int _sleeping;      // workers blocked on Wake
 
-    // The loop's generation (high 32 bits) and its next unclaimed chunk (low 32 bits), in one word so
-    // that a claim (a compare-and-swap) only succeeds for the loop whose fields the claimer read.
+    // The loop's generation (high 32 bits) and its unclaimed chunks [lo, hi) (16 bits each), in one word
+    // so that a claim (a compare-and-swap) only succeeds for the loop whose fields the claimer read.
     private static long _state;
 
     // The current loop, written by its owner before _state announces it; stable until every chunk is done.
@@ -128,19 +131,24 @@ internal static class WorkerTeam
         _finished = 0;
         _error = null;
         long generation = (Volatile.Read(ref _state) >> 32) + 1;
-        Interlocked.Exchange(ref _state, generation << 32); // publishes the fields above
+        Interlocked.Exchange(ref _state, (generation << 32) | (uint)chunks); // publishes the fields above
         int sleepers = Volatile.Read(ref _sleeping);
         if (sleepers > 0) Wake.Release(Math.Min(sleepers, chunks - 1));
 
-        RunChunks(generation);
+        RunChunks(generation, owner: true);
         var spin = new SpinWait();
         while (Volatile.Read(ref _finished) < chunks) spin.SpinOnce(sleep1Threshold: -1);
         _body = null;
         _error?.Throw();
     }
 
-    /// <summary>Claims and runs chunks of loop <paramref name="generation"/> until none are left.</summary>
-    private static void RunChunks(long generation)
+    /// <summary>
+    /// Claims and runs chunks of loop <paramref name="generation"/> until none are left. The owner claims
+    /// from the last chunk down and the workers from the first up, so with two threads each keeps the
+    /// same half of every loop of the same size (its data stays in its core's cache) while either can
+    /// still take all the chunks the other has not started.
+    /// </summary>
+    private static void RunChunks(long generation, bool owner = false)
     {
         _inChunk = true;
         try
@@ -149,12 +157,15 @@ internal static class WorkerTeam
             {
                 long state = Volatile.Read(ref _state);
                 if (state >> 32 != generation) return;           // a later loop: ours is over
-                int c = (int)state, chunks = _chunks, count = _count;
+                int lo = (int)(state >> 16) & 0xFFFF, hi = (int)state & 0xFFFF; // unclaimed chunks are [lo, hi)
+                int chunks = _chunks, count = _count;
                 var body = _body;
-                if (c >= chunks || body == null) return;          // every chunk claimed
+                if (lo >= hi || body == null) return;            // every chunk claimed
+                int c = owner ? hi - 1 : lo;
+                long next = owner ? state - 1 : state + (1L << 16);
                 // Succeeds only while loop `generation` still has chunk c unclaimed, so the fields
                 // read above are that loop's (a new loop cannot start before all of its chunks finish).
-                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+                if (Interlocked.CompareExchange(ref _state, next, state) != state) continue;
                 try
                 {
                     if (_error == null)
