@@ -26,7 +26,7 @@ public class ParForBench
         Par.Threads = 2;
     }
 
-    private static void Body(in (float[] X, float[] Y) s, int start, int end)
+    internal static void Body(in (float[] X, float[] Y) s, int start, int end)
     {
         var (x, y) = s;
         for (int i = start; i < end; i++) y[i] = 2 * x[i] + 1;
