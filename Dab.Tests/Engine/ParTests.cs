@@ -132,4 +132,18 @@ public class ParTests
             Par.For(8, 1L << 40, 4, static (in int limit, int s, int e) => { if (s >= limit) throw new ArgumentException("stateful chunk failed"); }));
         Assert.That(ex!.Message, Is.EqualTo("stateful chunk failed"));
     }
+
+    [Test]
+    public void AHugeCostPerItemStillSplitsTheLoop()
+    {
+        Par.Threads = 2;
+        var threads = new HashSet<int>();
+        for (int round = 0; round < 50 && threads.Count < 2; round++)
+            Par.For(4, long.MaxValue / 2, (s, e) => // count x cost overflows a long: it must saturate, not wrap
+            {
+                lock (threads) threads.Add(Environment.CurrentManagedThreadId);
+                Thread.Sleep(2);
+            });
+        Assert.That(threads, Has.Count.EqualTo(2));
+    }
 }

@@ -45,7 +45,8 @@ public static class Par
 
     private static int Chunks(int count, long costPerItem)
     {
-        long total = count * Math.Max(1, costPerItem);
+        long cost = Math.Max(1, costPerItem);
+        long total = cost > long.MaxValue / count ? long.MaxValue : count * cost; // saturates: "huge" means split
         return (int)Math.Min(Math.Min(_threads, count), Math.Max(1, total / MinWorkPerChunk));
     }
 }
