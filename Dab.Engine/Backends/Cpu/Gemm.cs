@@ -199,7 +199,12 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 for (int ir = 0; ir < m; ir += mr)
                 {
                     int mrr = Math.Min(mr, m - ir);
-                    PackA(a, transA, lda, ir, pc, mrr, kc, mr, ap);
+                    // The Vector512 kernels read a full block of untransposed A where it lies (12 rows, each
+                    // walked along k): packing it would cost a pass over A per product, for the same loads.
+                    T* aBlock = ap;
+                    nint rs = 1, ps = mr;
+                    if (kernel == GemmKernel.Vector512 && !transA && mrr == mr) { aBlock = a + (long)ir * lda + pc; rs = lda; ps = 1; }
+                    else PackA(a, transA, lda, ir, pc, mrr, kc, mr, ap);
                     T* cRow = c + (long)ir * ldc + jc;
                     for (int jr = 0; jr < ncb; jr += nr)
                     {
@@ -207,8 +212,8 @@ internal static unsafe class Gemm<T> where T : unmanaged
                         T* bPanel = bp + (long)jr * kc, ct = cRow + jr;
                         switch (kernel)
                         {
-                            case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
-                            case GemmKernel.Vector512: Kernel512(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
+                            case GemmKernel.Vector512 when nrr <= nr / 2: Kernel512Half(kc, aBlock, rs, ps, bPanel, ct, ldc, mrr, nrr, acc, nr, tile); break;
+                            case GemmKernel.Vector512: Kernel512(kc, aBlock, rs, ps, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                             case GemmKernel.Vector256: Kernel256(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                             default: KernelScalar(kc, ap, bPanel, ct, ldc, mrr, nrr, acc, tile); break;
                         }
@@ -442,34 +447,39 @@ internal static unsafe class Gemm<T> where T : unmanaged
         else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
     }
 
-    /// <summary>12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A.</summary>
+    /// <summary>
+    /// 12 x (2 x Vector512): 24 accumulators of the 32 zmm registers, 2 for B, 1 broadcast of A. Element
+    /// (r, p) of the A block is a[r * rs + p * ps]: a packed panel (rs 1, ps 12) or A read in place (rs lda,
+    /// ps 1), addressed from four row pointers (rows 0, 3, 6, 9) plus 0, 1 or 2 row strides.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
+    private static void Kernel512(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
     {
-        const int MR = 12;
         int W = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
             c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 2 * W)
+        T* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
+        nint r2 = 2 * rs;
+        for (int p = 0; p < kc; p++, a0 += ps, a3 += ps, a6 += ps, a9 += ps, b += 2 * W)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + W);
-            var x = Vector512.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
-            x = Vector512.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
-            x = Vector512.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
-            x = Vector512.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71);
-            x = Vector512.Create(a[8]); c80 = Fma(x, b0, c80); c81 = Fma(x, b1, c81);
-            x = Vector512.Create(a[9]); c90 = Fma(x, b0, c90); c91 = Fma(x, b1, c91);
-            x = Vector512.Create(a[10]); ca0 = Fma(x, b0, ca0); ca1 = Fma(x, b1, ca1);
-            x = Vector512.Create(a[11]); cb0 = Fma(x, b0, cb0); cb1 = Fma(x, b1, cb1);
+            var x = Vector512.Create(a0[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector512.Create(a0[rs]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector512.Create(a0[r2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector512.Create(a3[0]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector512.Create(a3[rs]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector512.Create(a3[r2]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+            x = Vector512.Create(a6[0]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61);
+            x = Vector512.Create(a6[rs]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71);
+            x = Vector512.Create(a6[r2]); c80 = Fma(x, b0, c80); c81 = Fma(x, b1, c81);
+            x = Vector512.Create(a9[0]); c90 = Fma(x, b0, c90); c91 = Fma(x, b1, c91);
+            x = Vector512.Create(a9[rs]); ca0 = Fma(x, b0, ca0); ca1 = Fma(x, b1, ca1);
+            x = Vector512.Create(a9[r2]); cb0 = Fma(x, b0, cb0); cb1 = Fma(x, b1, cb1);
         }
-        if (mr == MR && nr == 2 * W)
+        if (mr == 12 && nr == 2 * W)
         {
             Store2(c, c00, c01, acc); Store2(c + ldc, c10, c11, acc); Store2(c + 2 * ldc, c20, c21, acc);
             Store2(c + 3 * ldc, c30, c31, acc); Store2(c + 4 * ldc, c40, c41, acc); Store2(c + 5 * ldc, c50, c51, acc);
@@ -487,23 +497,23 @@ internal static unsafe class Gemm<T> where T : unmanaged
 
     /// <summary>
     /// The ragged last panel when it is at most half a tile wide (n = 100 leaves 4 columns): 12 x Vector512
-    /// over the panel's first half only, half the work of the full kernel. Same sums in the same order.
+    /// over the panel's first half only, half the work of the full kernel. A addressed as in
+    /// <see cref="Kernel512"/>. Same sums in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512Half(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride, T* t)
+    private static void Kernel512Half(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride, T* t)
     {
-        const int MR = 12;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
             c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
-        for (int p = 0; p < kc; p++, a += MR, b += stride)
+        T* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
+        nint r2 = 2 * rs;
+        for (int p = 0; p < kc; p++, a0 += ps, a3 += ps, a6 += ps, a9 += ps, b += stride)
         {
             var b0 = Vector512.Load(b);
-            c0 = Fma(Vector512.Create(a[0]), b0, c0); c1 = Fma(Vector512.Create(a[1]), b0, c1);
-            c2 = Fma(Vector512.Create(a[2]), b0, c2); c3 = Fma(Vector512.Create(a[3]), b0, c3);
-            c4 = Fma(Vector512.Create(a[4]), b0, c4); c5 = Fma(Vector512.Create(a[5]), b0, c5);
-            c6 = Fma(Vector512.Create(a[6]), b0, c6); c7 = Fma(Vector512.Create(a[7]), b0, c7);
-            c8 = Fma(Vector512.Create(a[8]), b0, c8); c9 = Fma(Vector512.Create(a[9]), b0, c9);
-            ca = Fma(Vector512.Create(a[10]), b0, ca); cb = Fma(Vector512.Create(a[11]), b0, cb);
+            c0 = Fma(Vector512.Create(a0[0]), b0, c0); c1 = Fma(Vector512.Create(a0[rs]), b0, c1); c2 = Fma(Vector512.Create(a0[r2]), b0, c2);
+            c3 = Fma(Vector512.Create(a3[0]), b0, c3); c4 = Fma(Vector512.Create(a3[rs]), b0, c4); c5 = Fma(Vector512.Create(a3[r2]), b0, c5);
+            c6 = Fma(Vector512.Create(a6[0]), b0, c6); c7 = Fma(Vector512.Create(a6[rs]), b0, c7); c8 = Fma(Vector512.Create(a6[r2]), b0, c8);
+            c9 = Fma(Vector512.Create(a9[0]), b0, c9); ca = Fma(Vector512.Create(a9[rs]), b0, ca); cb = Fma(Vector512.Create(a9[r2]), b0, cb);
         }
         int nf = Vector512<T>.Count;
         c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
