@@ -199,11 +199,13 @@ internal static unsafe class Gemm<T> where T : unmanaged
                 for (int ir = 0; ir < m; ir += mr)
                 {
                     int mrr = Math.Min(mr, m - ir);
-                    // The Vector512 kernels read a full block of untransposed A where it lies (12 rows, each
-                    // walked along k): packing it would cost a pass over A per product, for the same loads.
+                    // The Vector512 kernels read a full 12-row block of A where it lies (untransposed: 12 rows
+                    // walked along k; transposed: 12 adjacent elements of each of kc rows): packing it would
+                    // cost a pass over A per product, for the same loads.
                     T* aBlock = ap;
                     nint rs = 1, ps = mr;
                     if (kernel == GemmKernel.Vector512 && !transA && mrr == mr) { aBlock = a + (long)ir * lda + pc; rs = lda; ps = 1; }
+                    else if (kernel == GemmKernel.Vector512 && transA && mrr == mr) { aBlock = a + (long)pc * lda + ir; rs = 1; ps = lda; }
                     else PackA(a, transA, lda, ir, pc, mrr, kc, mr, ap);
                     T* cRow = c + (long)ir * ldc + jc;
                     for (int jr = 0; jr < ncb; jr += nr)
