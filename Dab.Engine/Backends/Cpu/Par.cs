@@ -125,7 +125,8 @@ internal static class WorkerTeam
     /// <summary>Runs one loop on the team, which the caller owns; rethrows the first chunk's exception.</summary>
     private static void RunOwned(int chunks, int count, Action<int, int> body)
     {
-        EnsureWorkers(chunks - 1);
+        int helpers = Math.Min(chunks, Par.Threads) - 1; // never more threads than asked for, however many chunks
+        EnsureWorkers(helpers);
         _body = body;
         _count = count;
         _chunks = chunks;
@@ -134,7 +135,7 @@ internal static class WorkerTeam
         long generation = (Volatile.Read(ref _state) >> 32) + 1;
         Interlocked.Exchange(ref _state, (generation << 32) | (uint)chunks); // publishes the fields above
         int sleepers = Volatile.Read(ref _sleeping);
-        if (sleepers > 0) Wake.Release(Math.Min(sleepers, chunks - 1));
+        if (sleepers > 0 && helpers > 0) Wake.Release(Math.Min(sleepers, helpers));
 
         RunChunks(generation, owner: true);
         var spin = new SpinWait();
