@@ -16,20 +16,55 @@ internal static unsafe class FastMath
     public static bool Enabled => Vector512.IsHardwareAccelerated;
 
     /// <summary>
-    /// tanh, within 2-3 float ulp everywhere (TanhAccuracyTests). 2|x| = n ln2 + r with |r| &lt;= ln2/2
-    /// (Cody-Waite, ln2 split so n ln2 is exact), expm1(r) by its Taylor series through r^8 (truncation
-    /// below 2e-10 relative), then expm1(2|x|) = 2^n expm1(r) + (2^n - 1), which for n &gt;= 1 adds two
-    /// positive terms. |x| is capped at 10, where tanh is 1 in float; NaN passes through, -0 stays -0.
+    /// tanh, within 2-3 float ulp everywhere (TanhAccuracyTests): tanh|x| = e / (e + 2) with
+    /// e = expm1(2|x|) = 2^n expm1(r) + (2^n - 1), which for n &gt;= 1 adds two positive terms. |x| is capped
+    /// at 10, where tanh is 1 in float; NaN passes through, -0 stays -0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
         var a = Vector512.MinNative(Vector512.Abs(x), Vector512.Create(10f)); // NaN becomes 10, restored below
-        var u = a + a;
-        var ni = Vector512.ConvertToInt32(Vector512.FusedMultiplyAdd(u, Vector512.Create(1.44269504f), Vector512.Create(0.5f)));
+        var (r, scale) = ReduceLn2(a + a, 0.5f);                                              // 2^n, n <= 29
+        var e = Vector512.FusedMultiplyAdd(scale, Expm1Reduced(r), scale - Vector512<float>.One); // expm1(2|x|)
+        var t = e / (e + Vector512.Create(2f));
+        var signed = t | (x & Vector512.Create(-0f));                                        // copysign(t, x)
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), signed, x);
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0 (and NaN): 2^n (1 + expm1(r)), within 4 float ulp; below -87.3 (where e^x leaves the
+    /// normal floats) and at -inf the result is 0. Callers guarantee x &lt;= 0 (softmax's x - max,
+    /// log-probabilities).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        var a = Vector512.MaxNative(x, Vector512.Create(-87.3f)); // NaN becomes -87.3, restored below
+        var (r, scale) = ReduceLn2(a, -0.5f);                       // 2^n, n >= -126
+        var e = Vector512.FusedMultiplyAdd(scale, Expm1Reduced(r), scale);
+        e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.3f)), Vector512<float>.Zero, e);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
+    }
+
+    /// <summary>
+    /// x = n ln2 + r with |r| &lt;= ln2/2 (Cody-Waite: ln2 split so n ln2 is exact); n rounds to nearest by
+    /// truncating x / ln2 + <paramref name="half"/> (+0.5 for x &gt;= 0, -0.5 for x &lt;= 0). Returns r and 2^n,
+    /// built in the exponent bits (so -126 &lt;= n &lt;= 127).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> R, Vector512<float> Scale) ReduceLn2(Vector512<float> x, float half)
+    {
+        var ni = Vector512.ConvertToInt32(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504f), Vector512.Create(half)));
         var n = Vector512.ConvertToSingle(ni);
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145752f), u);
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145752f), x);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.42860677e-6f), r);
+        return (r, Vector512.ShiftLeft(ni + Vector512.Create(127), 23).AsSingle());
+    }
+
+    /// <summary>expm1(r) for |r| &lt;= ln2/2: r + r^2 (1/2 + r/6 + ... + r^6/8!), truncation below 2e-10 relative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Expm1Reduced(Vector512<float> r)
+    {
         var p = Vector512.Create(1f / 40320);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 5040));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
@@ -37,38 +72,7 @@ internal static unsafe class FastMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
-        var em1 = Vector512.FusedMultiplyAdd(p, r * r, r);                                  // expm1(r)
-        var scale = Vector512.ShiftLeft(ni + Vector512.Create(127), 23).AsSingle();         // 2^n, n <= 29
-        var e = Vector512.FusedMultiplyAdd(scale, em1, scale - Vector512<float>.One);      // expm1(2|x|)
-        var t = e / (e + Vector512.Create(2f));
-        var signed = t | (x & Vector512.Create(-0f));                                        // copysign(t, x)
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), signed, x);
-    }
-
-    /// <summary>
-    /// e^x for x &lt;= 0 (and NaN): x = n ln2 + r with |r| &lt;= ln2/2 and a degree-7 Taylor polynomial
-    /// (relative error about 1e-8, the float ulp); below -87.3 (where e^x leaves the normal floats) and
-    /// at -inf the result is 0. Callers guarantee x &lt;= 0 (softmax's x - max, log-probabilities).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ExpNonPositive(Vector512<float> x)
-    {
-        var a = Vector512.MaxNative(x, Vector512.Create(-87.3f)); // NaN becomes -87.3, restored below
-        var ni = Vector512.ConvertToInt32(Vector512.FusedMultiplyAdd(a, Vector512.Create(1.44269504f), Vector512.Create(-0.5f))); // round toward nearest, a <= 0
-        var n = Vector512.ConvertToSingle(ni);
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145752f), a);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.42860677e-6f), r);
-        var p = Vector512.Create(1f / 5040);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        var scale = Vector512.ShiftLeft(ni + Vector512.Create(127), 23).AsSingle();       // 2^n, n >= -126
-        var e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.3f)), Vector512<float>.Zero, p * scale);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
+        return Vector512.FusedMultiplyAdd(p, r * r, r);
     }
 
     /// <summary>a[i] = e^a[i] over [start, end) for a[i] &lt;= 0 (see <see cref="ExpNonPositive"/>).</summary>

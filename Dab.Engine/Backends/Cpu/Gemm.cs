@@ -253,11 +253,11 @@ internal static unsafe class Gemm<T> where T : unmanaged
             PackB(b, transB, ldb, pc, 0, kc, n, w, bp);
             T* ak = a + pc * ps;
             for (int i = 0; i < full; i += MR)
-                KernelNarrow(kc, ak + i * rs, rs, ps, bp, c + (long)i * ldc, ldc, MR, n, acc, tile);
+                Kernel512Half(kc, ak + i * rs, rs, ps, bp, c + (long)i * ldc, ldc, MR, n, acc, w, tile);
             if (full < m)
             {
                 PackA(a, transA, lda, full, pc, m - full, kc, MR, ap);
-                KernelNarrow(kc, ap, 1, MR, bp, c + (long)full * ldc, ldc, m - full, n, acc, tile);
+                Kernel512Half(kc, ap, 1, MR, bp, c + (long)full * ldc, ldc, m - full, n, acc, w, tile);
             }
         }
     }
@@ -498,9 +498,9 @@ internal static unsafe class Gemm<T> where T : unmanaged
     }
 
     /// <summary>
-    /// The ragged last panel when it is at most half a tile wide (n = 100 leaves 4 columns): 12 x Vector512
-    /// over the panel's first half only, half the work of the full kernel. A addressed as in
-    /// <see cref="Kernel512"/>. Same sums in the same order.
+    /// 12 rows x 1 Vector512: the ragged last panel when it is at most half a tile wide (n = 100 leaves 4
+    /// columns; B rows <paramref name="stride"/> apart in the 32-wide panel), and the whole of a narrow C
+    /// (B packed one Vector512 wide). A addressed as in <see cref="Kernel512"/>. Same sums in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512Half(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, int stride, T* t)
@@ -521,31 +521,6 @@ internal static unsafe class Gemm<T> where T : unmanaged
         c0.Store(t); c1.Store(t + nf); c2.Store(t + 2 * nf); c3.Store(t + 3 * nf); c4.Store(t + 4 * nf); c5.Store(t + 5 * nf);
         c6.Store(t + 6 * nf); c7.Store(t + 7 * nf); c8.Store(t + 8 * nf); c9.Store(t + 9 * nf); ca.Store(t + 10 * nf); cb.Store(t + 11 * nf);
         StorePartial(t, nf, c, ldc, mr, nr, acc);
-    }
-
-    /// <summary>
-    /// 12 rows x 1 Vector512 of a narrow C, A read in place: element (r, p) at a[r * rs + p * ps], addressed
-    /// from four row pointers (rows 0, 3, 6, 9) plus 0, 1 or 2 row strides.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KernelNarrow(int kc, T* a, nint rs, nint ps, T* b, T* c, int ldc, int mr, int nr, bool acc, T* t)
-    {
-        int W = Vector512<T>.Count;
-        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
-            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
-        T* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
-        nint r2 = 2 * rs;
-        for (int p = 0; p < kc; p++, b += W, a0 += ps, a3 += ps, a6 += ps, a9 += ps)
-        {
-            var bv = Vector512.Load(b);
-            c0 = Fma(Vector512.Create(a0[0]), bv, c0); c1 = Fma(Vector512.Create(a0[rs]), bv, c1); c2 = Fma(Vector512.Create(a0[r2]), bv, c2);
-            c3 = Fma(Vector512.Create(a3[0]), bv, c3); c4 = Fma(Vector512.Create(a3[rs]), bv, c4); c5 = Fma(Vector512.Create(a3[r2]), bv, c5);
-            c6 = Fma(Vector512.Create(a6[0]), bv, c6); c7 = Fma(Vector512.Create(a6[rs]), bv, c7); c8 = Fma(Vector512.Create(a6[r2]), bv, c8);
-            c9 = Fma(Vector512.Create(a9[0]), bv, c9); ca = Fma(Vector512.Create(a9[rs]), bv, ca); cb = Fma(Vector512.Create(a9[r2]), bv, cb);
-        }
-        c0.Store(t); c1.Store(t + W); c2.Store(t + 2 * W); c3.Store(t + 3 * W); c4.Store(t + 4 * W); c5.Store(t + 5 * W);
-        c6.Store(t + 6 * W); c7.Store(t + 7 * W); c8.Store(t + 8 * W); c9.Store(t + 9 * W); ca.Store(t + 10 * W); cb.Store(t + 11 * W);
-        StorePartial(t, W, c, ldc, mr, nr, acc);
     }
 
     /// <summary>6 x (2 x Vector256): 12 accumulators of the 16 ymm registers.</summary>
