@@ -12,20 +12,21 @@ public sealed class Generator(ulong seed)
 
     public Tensor Uniform(int[] shape, DType dtype = DType.Float32, Device? device = null, double low = 0, double high = 1)
     {
-        var t = Draw(shape, dtype, device, 0);
-        if (low == 0 && high == 1) return t;
-        using (t)
-        using (Autograd.Autograd.NoGrad())
-            return t.Mul(high - low).Add(low);
+        return Affine(Draw(shape, dtype, device, 0), high - low, low);
     }
 
     public Tensor Normal(int[] shape, DType dtype = DType.Float32, Device? device = null, double mean = 0, double std = 1)
     {
-        var t = Draw(shape, dtype, device, 1);
-        if (mean == 0 && std == 1) return t;
+        return Affine(Draw(shape, dtype, device, 1), std, mean);
+    }
+
+    /// <summary>t * scale + shift (t itself when that is the identity; otherwise t is disposed).</summary>
+    private static Tensor Affine(Tensor t, double scale, double shift)
+    {
+        if (scale == 1 && shift == 0) return t;
         using (t)
         using (Autograd.Autograd.NoGrad())
-            return t.Mul(std).Add(mean);
+            return t.Mul(scale).Add(shift);
     }
 
     /// <summary>1 with probability p (elementwise, p a tensor of probabilities), else 0.</summary>
@@ -46,11 +47,7 @@ public sealed class Generator(ulong seed)
     /// <summary>Gumbel(loc, scale) numbers: loc - scale * log(-log(u)), u uniform in the open interval (0, 1).</summary>
     public Tensor Gumbel(int[] shape, DType dtype = DType.Float32, Device? device = null, double loc = 0, double scale = 1)
     {
-        var t = Draw(shape, dtype, device, 2);
-        if (loc == 0 && scale == 1) return t;
-        using (t)
-        using (Autograd.Autograd.NoGrad())
-            return t.Mul(scale).Add(loc);
+        return Affine(Draw(shape, dtype, device, 2), scale, loc);
     }
 
     private Tensor Draw(int[] shape, DType dtype, Device? device, int kind)

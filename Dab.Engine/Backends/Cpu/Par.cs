@@ -24,12 +24,8 @@ public static class Par
     }
 
     /// <summary>Runs body(start, end) over [0, count) in up to <see cref="Threads"/> chunks; cost is the work of one item.</summary>
-    public static void For(int count, long costPerItem, Action<int, int> body)
-    {
-        if (count <= 0) return;
-        int chunks = Chunks(count, costPerItem);
-        if (chunks <= 1 || !WorkerTeam.TryRun(chunks, count, body)) body(0, count);
-    }
+    public static void For(int count, long costPerItem, Action<int, int> body) =>
+        For(count, costPerItem, body, static (in Action<int, int> b, int start, int end) => b(start, end));
 
     /// <summary>
     /// The same with the loop's data passed as a value: with a <c>static</c> lambda nothing is allocated
@@ -108,14 +104,6 @@ internal static class WorkerTeam
             Job<TState>.State = default!; // drop references to the loop's arrays
             Release();
         }
-        return true;
-    }
-
-    public static bool TryRun(int chunks, int count, Action<int, int> body)
-    {
-        if (!TryAcquire()) return false;
-        try { RunOwned(chunks, count, body); }
-        finally { Release(); }
         return true;
     }
 
