@@ -50,6 +50,46 @@ public interface IBackend
         using var zero = Tensor.Scalar(0, x.DType, x.Device);
         Binary(BinaryOp.Add, view, zero, y);
     }
+    /// <summary>
+    /// y = (x &gt; margin) - (x &lt; -margin) (<see cref="Tensor.MarginSign"/>). By default two comparisons and a
+    /// subtraction; a backend may do it in one pass.
+    /// </summary>
+    void MarginSign(Tensor x, double margin, Tensor y)
+    {
+        using var above = Tensor.Empty(x.Shape, x.DType, x.Device);
+        using var below = Tensor.Empty(x.Shape, x.DType, x.Device);
+        Scalar(ScalarOp.Gt, x, margin, above);
+        Scalar(ScalarOp.Lt, x, -margin, below);
+        Binary(BinaryOp.Sub, above, below, y);
+    }
+
+    /// <summary>
+    /// loss (0-d) = scale * sum((a - b)^2) (<see cref="Tensor.SquaredDistanceLoss"/>). By default a
+    /// subtraction, a square, a sum and a scaling; a backend may do it in one pass.
+    /// </summary>
+    void SquaredDistance(Tensor a, Tensor b, double scale, Tensor loss)
+    {
+        using var d = Tensor.Empty(a.Shape, a.DType, a.Device);
+        Binary(BinaryOp.Sub, a, b, d);
+        Unary(UnaryOp.Square, d, d, 0);
+        using var sum = Tensor.Empty([], a.DType, a.Device);
+        Reduce(ReduceOp.Sum, d, 1, a.Numel, 1, sum);
+        Scalar(ScalarOp.Mul, sum, scale, loss);
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="SquaredDistance"/> for the loss's gradient g (0-d): da = 2 scale g (a - b)
+    /// and db = -da, each written only where given.
+    /// </summary>
+    void SquaredDistanceBackward(Tensor g, Tensor a, Tensor b, double scale, Tensor? da, Tensor? db)
+    {
+        using var d = Tensor.Empty(a.Shape, a.DType, a.Device);
+        Binary(BinaryOp.Sub, a, b, d);
+        Binary(BinaryOp.Mul, d, g, d); // g broadcast from 0-d
+        if (da != null) Scalar(ScalarOp.Mul, d, 2 * scale, da);
+        if (db != null) Scalar(ScalarOp.Mul, d, -2 * scale, db);
+    }
+
     void Clamp(Tensor x, double lo, double hi, Tensor y);
     /// <summary>dx = g where lo &lt;= x &lt;= hi else 0.</summary>
     void ClampBackward(Tensor g, Tensor x, double lo, double hi, Tensor dx);

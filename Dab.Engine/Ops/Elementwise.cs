@@ -174,21 +174,15 @@ public sealed partial class Tensor
     /// <summary>
     /// 1 where x &gt; margin, -1 where x &lt; -margin, else 0 (NaN gives 0): the signum with a dead zone of
     /// the DAB paper's sort model. Not differentiable and never recorded, like the comparisons. One
-    /// pass on the CPU; two comparisons and a subtraction elsewhere.
+    /// pass on the CPU (<see cref="Backends.IBackend.MarginSign"/>).
     /// </summary>
     public Tensor MarginSign(double margin)
     {
         Checks.Floating(this, "margin_sign");
         if (!(margin >= 0)) throw new ArgumentOutOfRangeException(nameof(margin), $"margin_sign: margin must be >= 0, got {margin}");
-        if (Backend is Backends.Cpu.CpuBackend)
-        {
-            var y = EmptyLike();
-            Backends.Cpu.CpuBackend.MarginSign(this, margin, y);
-            return y;
-        }
-        using var above = Gt(margin);
-        using var below = Lt(-margin);
-        return above.Sub(below);
+        var y = EmptyLike();
+        Backend.MarginSign(this, margin, y);
+        return y;
     }
 
     private Tensor CompareScalar(ScalarOp op, double s, string name)

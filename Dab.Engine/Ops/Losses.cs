@@ -113,9 +113,9 @@ public sealed partial class Tensor
 {
     /// <summary>
     /// scale * sum((input - target)^2) / batch with batch = input.Shape[0]: the squared distance of each
-    /// sample, averaged over the batch (the DAB bridge loss, with scale = gamma). One fused pass forward
-    /// and one backward on the CPU; sub, square and sum elsewhere. Both inputs get gradients where they
-    /// require them (detach the target to hold it constant).
+    /// sample, averaged over the batch (the DAB bridge loss, with scale = gamma). One node: one fused pass
+    /// forward and one backward on the CPU (<see cref="Backends.IBackend.SquaredDistance"/>). Both inputs get
+    /// gradients where they require them (detach the target to hold it constant).
     /// </summary>
     public static Tensor SquaredDistanceLoss(Tensor input, Tensor target, double scale = 1)
     {
@@ -126,13 +126,16 @@ public sealed partial class Tensor
         if (double.IsNaN(scale)) throw new ArgumentException($"{op}: scale is NaN", nameof(scale));
         int batch = input.Rank == 0 ? 1 : Math.Max(1, input.Shape[0]);
         double k = scale / batch;
-        if (input.Backend is not Backends.Cpu.CpuBackend) return input.Sub(target).Square().Sum().Mul(k);
-        var loss = Scalar(Backends.Cpu.CpuBackend.SquaredDistance(input, target, k), input.DType, input.Device);
-        Record("SquaredDistanceLoss", loss, [input, target], (g, needs) =>
-        {
-            var (da, db) = Backends.Cpu.CpuBackend.SquaredDistanceBackward(g, input, target, k, needs[0], needs[1]);
-            return [da, db];
-        });
+        var loss = input.EmptyLike([]);
+        input.Backend.SquaredDistance(input, target, k, loss);
+        if (ShouldRecord(input, target))
+            Record("SquaredDistanceLoss", loss, [input, target], (g, needs) =>
+            {
+                var da = needs[0] ? input.EmptyLike() : null;
+                var db = needs[1] ? input.EmptyLike() : null;
+                g.Backend.SquaredDistanceBackward(g, input, target, k, da, db);
+                return [da, db];
+            });
         return loss;
     }
 }

@@ -183,6 +183,11 @@ public static class ParityCatalog
         var p = x.Rand(3, 4);
         x.Check(t => Tensor.Mse(t[0], t[1]), [p.Detach(), x.Rand(3, 4)], what: "mse");
         x.Check(t => Tensor.BinaryCrossEntropyWithLogits(t[0], t[1]), [p.Detach(), x.Gen.Uniform([3, 4]).Ge(0.5)], what: "bce with logits");
+        // fused on the CPU, composed on the device (the IBackend defaults)
+        x.Check(t => Tensor.SquaredDistanceLoss(t[0], t[1], 10), [x.Rand(33, 7), x.Rand(33, 7)], rtol: 1e-4, what: "squared_distance_loss");
+        var edges = Tensor.FromArray(new[] { 0.5f, -0.5f, 0.50001f, -0.50001f, 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 3f, -2f });
+        x.Check(t => t[0].MarginSign(0.5), [edges], what: "margin_sign with the margins, zeros, infinities and NaN");
+        x.Check(t => t[0].MarginSign(0.5), [x.Rand(5, 37)], what: "margin_sign");
     }
 
     private static void BadTarget(ParityContext x)

@@ -6,7 +6,7 @@ namespace Dab.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>y = (x &gt; m) - (x &lt; -m) in one pass (<see cref="Tensor.MarginSign"/>).</summary>
-    internal static void MarginSign(Tensor x, double margin, Tensor y)
+    public void MarginSign(Tensor x, double margin, Tensor y)
     {
         if (x.DType == DType.Float32) MarginSign(A<float>(x), (float)margin, A<float>(y), x.Numel);
         else MarginSign(A<double>(x), margin, A<double>(y), x.Numel);

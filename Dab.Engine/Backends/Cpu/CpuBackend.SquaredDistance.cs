@@ -6,10 +6,17 @@ namespace Dab.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>
-    /// scale * sum((a - b)^2) in one pass. Each 8192-element chunk sums in double, and the chunks are
-    /// added in order, so the value does not depend on the thread count.
+    /// loss = scale * sum((a - b)^2) in one pass. Each 8192-element chunk sums in double, and the chunks
+    /// are added in order, so the value does not depend on the thread count.
     /// </summary>
-    internal static unsafe double SquaredDistance(Tensor a, Tensor b, double scale)
+    public void SquaredDistance(Tensor a, Tensor b, double scale, Tensor loss)
+    {
+        double value = SquaredDistanceSum(a, b) * scale;
+        if (loss.DType == DType.Float32) A<float>(loss)[0] = (float)value;
+        else A<double>(loss)[0] = value;
+    }
+
+    private static unsafe double SquaredDistanceSum(Tensor a, Tensor b)
     {
         int n = a.Numel, chunks = (n + Chunk - 1) / Chunk;
         var partial = new double[chunks];
@@ -39,7 +46,7 @@ public sealed partial class CpuBackend
         }
         double total = 0;
         foreach (var p in partial) total += p;
-        return total * scale;
+        return total;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -64,13 +71,11 @@ public sealed partial class CpuBackend
         return s;
     }
 
-    /// <summary>da = 2 scale g (a - b) and db = -da (each only where asked for); g is the loss's gradient, a scalar.</summary>
-    internal static unsafe (Tensor? DA, Tensor? DB) SquaredDistanceBackward(Tensor g, Tensor a, Tensor b, double scale, bool wantA, bool wantB)
+    /// <summary>da = 2 scale g (a - b) and db = -da (each only where given), in one pass; g is read on the host.</summary>
+    public unsafe void SquaredDistanceBackward(Tensor g, Tensor a, Tensor b, double scale, Tensor? da, Tensor? db)
     {
-        if (!wantA && !wantB) return (null, null);
+        if (da == null && db == null) return;
         double k = 2 * scale * g.Item();
-        var da = wantA ? a.EmptyLike() : null;
-        var db = wantB ? a.EmptyLike() : null;
         int n = a.Numel;
         if (a.DType == DType.Float32)
         {
@@ -110,6 +115,5 @@ public sealed partial class CpuBackend
                 if (ob != null) ob[i] = -d;
             }
         }
-        return (da, db);
     }
 }
