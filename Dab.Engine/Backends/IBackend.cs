@@ -50,6 +50,16 @@ public interface IBackend
         using var zero = Tensor.Scalar(0, x.DType, x.Device);
         Binary(BinaryOp.Add, view, zero, y);
     }
+    /// <summary>y += bias over the rows of y (rows x cols), in place: the tail of a Linear. By default the broadcasting add.</summary>
+    void AddBias(Tensor y, Tensor bias, int rows, int cols) => Binary(BinaryOp.Add, y, bias, y);
+
+    /// <summary>y = tanh(y + bias) in place (bias may be null): the tail of a fused Linear+Tanh. By default the add, then tanh.</summary>
+    void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
+    {
+        if (bias != null) AddBias(y, bias, rows, cols);
+        Unary(UnaryOp.Tanh, y, y, 0);
+    }
+
     /// <summary>
     /// y = (x &gt; margin) - (x &lt; -margin) (<see cref="Tensor.MarginSign"/>). By default two comparisons and a
     /// subtraction; a backend may do it in one pass.

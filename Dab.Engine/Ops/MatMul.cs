@@ -60,15 +60,14 @@ public sealed partial class Tensor
     public Tensor Linear(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: false);
 
     /// <summary>
-    /// tanh(x W^T + b) as one node: on the CPU one GEMM, then bias and tanh in one pass over the output,
-    /// and a backward that folds tanh' = 1 - y^2 into the gradient before the two GEMMs. Elsewhere
-    /// (and in value and gradient everywhere) the same as <c>Linear(weight, bias).Tanh()</c>.
+    /// tanh(x W^T + b) as one node: one GEMM, then bias and tanh over the output (one pass on the CPU,
+    /// <see cref="Backends.IBackend.BiasTanh"/>), and a backward that folds tanh' = 1 - y^2 into the
+    /// gradient before the two GEMMs. In value and gradient the same as <c>Linear(weight, bias).Tanh()</c>.
     /// </summary>
     public Tensor LinearTanh(Tensor weight, Tensor? bias = null) => LinearAct(weight, bias, tanh: true);
 
     private Tensor LinearAct(Tensor weight, Tensor? bias, bool tanh)
     {
-        if (tanh && Backend is not Backends.Cpu.CpuBackend) return LinearAct(weight, bias, false).Tanh();
         string op = tanh ? "linear_tanh" : "linear";
         Checks.Floating(this, op);
         Checks.Compatible(this, weight, op);
@@ -86,9 +85,8 @@ public sealed partial class Tensor
         outShape[^1] = outF;
         var y = EmptyLike(outShape);
         Backend.MatMul(this, false, 0, weight, true, 0, y, 1, rows, outF, inF, accumulate: false);
-        if (tanh) Backends.Cpu.CpuBackend.BiasTanh(y, bias, rows, outF);
-        else if (bias != null && Backend is Backends.Cpu.CpuBackend) Backends.Cpu.CpuBackend.AddBias(y, bias, rows, outF);
-        else if (bias != null) Backend.Binary(Backends.BinaryOp.Add, y, bias, y);
+        if (tanh) Backend.BiasTanh(y, bias, rows, outF);
+        else if (bias != null) Backend.AddBias(y, bias, rows, outF);
         if (ShouldRecord(this, weight, bias)) RecordLinear(this, weight, bias, y, tanh, rows, inF, outF);
         return y;
     }

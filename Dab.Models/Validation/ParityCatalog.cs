@@ -167,6 +167,7 @@ public static class ParityCatalog
     private static void LinearSoftmaxLosses(ParityContext x)
     {
         x.Check(t => t[0].Linear(t[1], t[2]), [x.Rand(6, 10), x.Rand(4, 10), x.Rand(4)], rtol: 1e-4, what: "linear");
+        x.Check(t => t[0].LinearTanh(t[1], t[2]), [x.Rand(6, 10), x.Rand(4, 10), x.Rand(4)], rtol: 1e-4, what: "linear_tanh (one node: the IBackend bias + tanh tail)");
         var s3 = x.Rand(3, 5, 4);
         for (int d = 0; d < 3; d++)
         {

@@ -38,7 +38,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>y = tanh(y + bias) in place over rows of y (rows x cols), bias of length cols or null: the tail of a fused Linear+Tanh.</summary>
-    internal static unsafe void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
+    public unsafe void BiasTanh(Tensor y, Tensor? bias, int rows, int cols)
     {
         if (y.DType == DType.Float32 && FastMath.Enabled)
             Par.For(rows, (long)cols * 8, (Y: A<float>(y), B: bias == null ? null : A<float>(bias), Cols: cols),
@@ -52,7 +52,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>y += bias over the rows of y (rows x cols), in place: the tail of a plain Linear.</summary>
-    internal static void AddBias(Tensor y, Tensor bias, int rows, int cols)
+    public void AddBias(Tensor y, Tensor bias, int rows, int cols)
     {
         if (y.DType == DType.Float32) AddBias(A<float>(y), A<float>(bias), rows, cols);
         else AddBias(A<double>(y), A<double>(bias), rows, cols);
